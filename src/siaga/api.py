@@ -1,0 +1,78 @@
+"""The REST API: one NinjaAPI with every app's router, one authentication rule and one error shape."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from siaga.core.errors import ServiceError, error_body
+from siaga.core.permissions import PermissionDenied
+
+
+class SessionActor(APIKeyCookie):
+    """A logged-in browser session (CSRF-checked on writes) acting through its chosen membership."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        actor = getattr(request, "actor", None)
+        return actor or None
+
+
+class BearerActor(HttpBearer):
+    """A device or system token (resolved by ActorMiddleware)."""
+
+    def authenticate(self, request, token):
+        if getattr(request, "auth_token", None) is not None:
+            return request.actor
+        return None
+
+
+api = NinjaAPI(
+    title="Siaga API",
+    version="1",
+    description="Sistem informasi kedaruratan dan kemanusiaan terpadu. Errors: {\"error\": {\"code\", \"message\", \"details\"}}.",
+    auth=[BearerActor(), SessionActor()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request, exc: ServiceError):
+    return api.create_response(request, error_body(exc.code, exc.message, exc.details), status=exc.status)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc: PermissionDenied):
+    return api.create_response(request, error_body(exc.code, exc.message), status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, error_body("not_found", _("Not found.")), status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(request, error_body("unauthenticated", _("Please log in first.")), status=401)
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request, exc: NinjaValidationError):
+    return api.create_response(
+        request, error_body("invalid_input", _("The input is not valid."), exc.errors), status=422
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)
+
+
+from siaga.core.api import router as core_router  # noqa: E402
+from siaga.geo.api import router as geo_router  # noqa: E402
+
+api.add_router("/", core_router)
+api.add_router("/regions", geo_router)

@@ -1,0 +1,1 @@
+"""Core: organisations (tenants), users, memberships with geographic scopes, permissions, audit, events."""

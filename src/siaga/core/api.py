@@ -1,0 +1,159 @@
+"""Core API: who am I, organisations, audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Router, Schema
+
+from . import audit, services
+from .models import AuditLog
+
+router = Router(tags=["core"])
+
+
+class MembershipOut(Schema):
+    id: int
+    organization_id: int
+    organization_name: str
+    role: str
+    role_label: str
+    scope_code: str
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    language: str
+    is_platform_admin: bool
+    active_membership_id: int | None
+    organization_id: int | None
+    role: str | None
+    scope_code: str
+    permissions: list[str]
+    memberships: list[MembershipOut]
+
+
+class OrganizationOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    region_code: str
+    phone: str
+    active: bool
+
+
+class OrganizationIn(Schema):
+    code: str = Field(..., min_length=2, max_length=64, pattern=r"^[-a-z0-9_]+$")
+    name: str = Field(..., min_length=2, max_length=200)
+    kind: str
+    parent_id: int | None = None
+    region_code: str = Field("", max_length=13)
+    phone: str = Field("", max_length=20)
+
+
+class OrganizationPatch(Schema):
+    name: str | None = Field(None, min_length=2, max_length=200)
+    kind: str | None = None
+    region_code: str | None = Field(None, max_length=13)
+    phone: str | None = Field(None, max_length=20)
+    active: bool | None = None
+
+
+class AuditOut(Schema):
+    id: int
+    at: datetime
+    actor: str | None
+    organization_id: int | None
+    action: str
+    model: str
+    object_id: str
+    object_repr: str
+    changes: dict
+
+
+class ErrorOut(Schema):
+    error: dict
+
+
+def _audit_out(rec: AuditLog) -> dict:
+    return {
+        "id": rec.pk, "at": rec.at, "actor": rec.actor.get_username() if rec.actor else None,
+        "organization_id": rec.organization_id, "action": rec.action, "model": rec.model,
+        "object_id": rec.object_id, "object_repr": rec.object_repr, "changes": rec.changes,
+    }
+
+
+@router.get("/me", response=MeOut, summary="The user and the membership they act through")
+def me(request):
+    actor = request.auth
+    user = actor.user
+    ms = user.memberships.filter(active=True).select_related("organization").order_by("pk")
+    return {
+        "username": user.get_username(),
+        "full_name": user.get_full_name(),
+        "language": user.preferred_language,
+        "is_platform_admin": actor.is_platform_admin,
+        "active_membership_id": actor.membership.pk if actor.membership else None,
+        "organization_id": actor.organization_id,
+        "role": actor.role,
+        "scope_code": actor.scope_code,
+        "permissions": sorted(actor.permissions),
+        "memberships": [
+            {"id": m.pk, "organization_id": m.organization_id, "organization_name": m.organization.name,
+             "role": m.role, "role_label": str(m.get_role_display()), "scope_code": m.scope_code}
+            for m in ms
+        ],
+    }
+
+
+@router.get("/organizations", response=list[OrganizationOut], summary="Organisations visible to the caller")
+def list_organizations(request, kind: str | None = None):
+    qs = services.visible_organizations(request.auth)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(qs.order_by("name"))
+
+
+@router.get("/organizations/{org_id}", response={200: OrganizationOut, 404: ErrorOut})
+def get_organization(request, org_id: int):
+    return services.get_organization(request.auth, org_id)
+
+
+@router.post("/organizations", response={201: OrganizationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
+                                         409: ErrorOut})
+def create_organization(request, body: OrganizationIn):
+    return 201, services.create_organization(request.auth, **body.dict())
+
+
+@router.patch("/organizations/{org_id}", response={200: OrganizationOut, 400: ErrorOut, 403: ErrorOut,
+                                                   404: ErrorOut})
+def update_organization(request, org_id: int, body: OrganizationPatch):
+    return services.update_organization(request.auth, org_id, **body.dict(exclude_unset=True))
+
+
+@router.get("/organizations/{org_id}/audit", response={200: list[AuditOut], 403: ErrorOut, 404: ErrorOut},
+            summary="Audit trail of one organisation record")
+def organization_audit(request, org_id: int):
+    actor = request.auth
+    actor.require("audit.view")
+    org = services.get_organization(actor, org_id)
+    return [_audit_out(r) for r in audit.history(org)[:200]]
+
+
+@router.get("/audit", response={200: list[AuditOut], 403: ErrorOut}, summary="Audit records made by the caller's organisations")
+def audit_list(request, model: str | None = None, object_id: str | None = None, limit: int = 100):
+    actor = request.auth
+    actor.require("audit.view")
+    qs = AuditLog.objects.select_related("actor")
+    if not actor.is_platform_admin:
+        qs = qs.filter(organization_id__in=actor.org_ids)
+    if model:
+        qs = qs.filter(model=model)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    return [_audit_out(r) for r in qs[: max(1, min(limit, 500))]]
+
+

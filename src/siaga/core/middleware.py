@@ -1,0 +1,122 @@
+"""Request middleware: who is asking (session or device token), and replay of retried writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+
+from . import tokens
+from .errors import error_body
+from .models import IdempotencyRecord
+from .permissions import Actor, actor_for
+
+SESSION_MEMBERSHIP_KEY = "siaga_membership_id"
+
+
+def _actor_from_token(tok) -> Actor:
+    m = tok.membership
+    return Actor(user=m.user, membership=m, organization=m.organization, role=m.role, scope_code=m.scope_code,
+                 extra={"token_id": tok.pk})
+
+
+class ActorMiddleware:
+    """Sets request.actor: the membership the user acts through (None when anonymous or without one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        auth = request.headers.get("Authorization", "")
+        request.auth_token = None
+        if auth.lower().startswith("bearer "):
+            tok = tokens.resolve(auth[7:].strip())
+            if tok is None:
+                if request.path.startswith("/api/"):
+                    return JsonResponse(error_body("invalid_token", _("The API token is invalid or revoked.")),
+                                        status=401)
+            else:
+                request.auth_token = tok
+                request.user = tok.membership.user
+                request._dont_enforce_csrf_checks = True
+                actor = _actor_from_token(tok)
+                request.actor = actor
+                return self.get_response(request)
+
+        def lazy_actor():
+            membership_id = request.session.get(SESSION_MEMBERSHIP_KEY) if hasattr(request, "session") else None
+            return actor_for(getattr(request, "user", None), membership_id)
+
+        request.actor = SimpleLazyObject(lazy_actor)
+        return self.get_response(request)
+
+
+class IdempotencyMiddleware:
+    """Replays the stored answer when an API write is retried with the same Idempotency-Key.
+
+    The key is reserved (unique per user) before the write runs, so two concurrent retries cannot
+    both execute it; the second one gets 409 until the first has finished. The same key with a
+    different request body is refused with 422.
+    """
+
+    METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = request.headers.get("Idempotency-Key")
+        user = getattr(request, "user", None)
+        if (
+            not key
+            or request.method not in self.METHODS
+            or not request.path.startswith("/api/")
+            or user is None
+            or not user.is_authenticated
+        ):
+            return self.get_response(request)
+        key = key.strip()[:200]
+        fingerprint = hashlib.sha256(
+            request.method.encode() + b" " + request.get_full_path().encode() + b"\n" + request.body
+        ).hexdigest()
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint)
+        except IntegrityError:
+            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if record is None:  # raced with a failed first attempt that released the key
+                return self.get_response(request)
+            if record.fingerprint != fingerprint:
+                return JsonResponse(
+                    error_body("idempotency_key_reused",
+                               _("This Idempotency-Key was already used for a different request.")),
+                    status=422,
+                )
+            if record.status_code is None:
+                return JsonResponse(
+                    error_body("idempotency_in_progress", _("The same request is still being processed; retry shortly.")),
+                    status=409,
+                )
+            resp = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+            resp["Idempotent-Replayed"] = "true"
+            return resp
+
+        response = self.get_response(request)
+        if response.status_code >= 500 or getattr(response, "streaming", False):
+            # Nothing was committed by a failed write: release the key so the client may retry.
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        else:
+            IdempotencyRecord.objects.filter(pk=record.pk).update(
+                status_code=response.status_code,
+                content_type=response.get("Content-Type", "application/json"),
+                body=response.content,
+            )
+        return response
+
+
+def json_dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False)

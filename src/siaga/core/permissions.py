@@ -1,0 +1,230 @@
+"""The one place that decides what a user may see and do: API, pages, live streams and admin all ask it.
+
+An actor is a user acting through one membership: a role in an organisation, limited to a
+geographic scope given as a Kemendagri code ("" national, "35" a province, "35.76" a kab/kota).
+An actor sees the rows of its organisation and of the organisations below it, inside its scope,
+plus rows another organisation explicitly shared with it (a referral, a mutual-aid request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from .models import Membership, Organization, Role
+
+# Permission names are "<area>.<verb>". Later capabilities add their own to this table.
+_VIEW_COMMON = {"region.view", "organization.view", "map.view", "stream.view"}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.CALL_TAKER: frozenset(_VIEW_COMMON | {"incident.view", "incident.create", "call.create"}),
+    Role.DISPATCHER: frozenset(_VIEW_COMMON | {"incident.view", "unit.view", "dispatch.create"}),
+    Role.AGENCY_LIAISON: frozenset(_VIEW_COMMON | {"incident.view", "referral.respond"}),
+    Role.AMBULANCE_CREW: frozenset(_VIEW_COMMON | {"unit.view", "unit.update_status", "position.create"}),
+    Role.BLOOD_BANK_OFFICER: frozenset(_VIEW_COMMON | {"blood.view", "blood.manage"}),
+    Role.HOSPITAL_OFFICER: frozenset(_VIEW_COMMON | {"hospital.manage", "blood.request"}),
+    Role.DISASTER_MANAGER: frozenset(_VIEW_COMMON | {"disaster.view", "disaster.manage", "boundary.import"}),
+    Role.VOLUNTEER: frozenset(_VIEW_COMMON | {"disaster.view"}),
+    Role.KADER: frozenset(_VIEW_COMMON | {"health.view", "health.record"}),
+    Role.CIVIL_REGISTRATION_OFFICER: frozenset(_VIEW_COMMON | {"vital_event.view", "vital_event.register"}),
+    Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view"}),
+    Role.ADMINISTRATOR: frozenset(
+        _VIEW_COMMON
+        | {
+            "organization.manage",
+            "membership.manage",
+            "audit.view",
+            "boundary.import",
+            "dashboard.view",
+        }
+    ),
+}
+
+# Which permission a live-stream topic needs; a topic not listed here is never streamed.
+TOPIC_PERMISSIONS: dict[str, str] = {
+    "organizations": "organization.view",
+    "regions": "region.view",
+}
+
+
+class PermissionDenied(Exception):
+    """Raised when an actor may not do something; carries a message in the user's language."""
+
+    def __init__(self, message: str | None = None, code: str = "forbidden"):
+        self.code = code
+        self.message = message or _("You are not allowed to do this.")
+        super().__init__(self.message)
+
+
+def in_scope(scope_code: str, region_code: str) -> bool:
+    """True when region_code lies inside the geographic scope ("" = national covers everything)."""
+    if not scope_code:
+        return True
+    return region_code == scope_code or region_code.startswith(scope_code + ".")
+
+
+def scopes_overlap(scope_code: str, region_code: str) -> bool:
+    """True when a record's area and a scope share ground: one contains the other.
+
+    A province-wide record ("36") matters to a kab/kota scope inside it ("36.04"), and a
+    kelurahan record matters to the kab/kota that contains it. A record with no area is not
+    limited geographically.
+    """
+    if not region_code:
+        return True
+    return in_scope(scope_code, region_code) or in_scope(region_code, scope_code)
+
+
+def descendant_ids(root_ids: set[int]) -> set[int]:
+    """Ids of the given organisations and all organisations below them."""
+    edges: dict[int | None, list[int]] = {}
+    for pk, parent_id in Organization.objects.values_list("pk", "parent_id"):
+        edges.setdefault(parent_id, []).append(pk)
+    seen, stack = set(root_ids), list(root_ids)
+    while stack:
+        for child in edges.get(stack.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user acting through one membership (or a platform superuser acting as such)."""
+
+    user: object
+    membership: Membership | None
+    organization: Organization | None
+    role: str | None
+    scope_code: str = ""
+    is_platform_admin: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def user_id(self):
+        return getattr(self.user, "pk", None)
+
+    @property
+    def organization_id(self):
+        return self.organization.pk if self.organization else None
+
+    @cached_property
+    def permissions(self) -> frozenset[str]:
+        if self.is_platform_admin:
+            return frozenset().union(*ROLE_PERMISSIONS.values())
+        return ROLE_PERMISSIONS.get(self.role, frozenset())
+
+    @cached_property
+    def org_ids(self) -> frozenset[int]:
+        """Organisations whose own rows this actor sees: its own and those below it."""
+        if self.organization is None:
+            return frozenset()
+        return frozenset(descendant_ids({self.organization.pk}))
+
+    def has(self, perm: str) -> bool:
+        return perm in self.permissions
+
+    def require(self, perm: str) -> None:
+        if not self.has(perm):
+            raise PermissionDenied(
+                _("Your role (%(role)s) does not allow this action (%(perm)s).")
+                % {"role": self.role_label, "perm": perm}
+            )
+
+    @property
+    def role_label(self) -> str:
+        if self.is_platform_admin and not self.role:
+            return _("Platform administrator")
+        return str(Role(self.role).label) if self.role in Role.values else (self.role or "-")
+
+    # --- records -----------------------------------------------------------------------------
+    def can_see(self, organization_id: int | None, region_code: str = "", shared_with=()) -> bool:
+        """May this actor see a record owned by organization_id in region_code?"""
+        if self.is_platform_admin:
+            return True
+        org_ok = organization_id in self.org_ids or (
+            self.organization_id is not None and self.organization_id in set(shared_with or ())
+        )
+        return org_ok and scopes_overlap(self.scope_code, region_code or "")
+
+    def require_see(self, organization_id, region_code: str = "", shared_with=()) -> None:
+        if not self.can_see(organization_id, region_code, shared_with):
+            raise PermissionDenied(_("This record belongs to another organisation or lies outside your area."))
+
+    def require_region(self, region_code: str) -> None:
+        """Refuse to act on an area outside the actor's geographic scope."""
+        if not self.is_platform_admin and not scopes_overlap(self.scope_code, region_code or ""):
+            raise PermissionDenied(
+                _("Region %(code)s lies outside your area (%(scope)s).")
+                % {"code": region_code, "scope": self.scope_code or _("national")}
+            )
+
+    def scope_queryset(self, qs: QuerySet, org_field: str = "organization", region_field: str | None = "region_code",
+                       shared_field: str | None = None) -> QuerySet:
+        """Limit a queryset of tenant-owned rows to those this actor may see."""
+        if self.is_platform_admin:
+            return qs
+        cond = Q(**{f"{org_field}__in": self.org_ids})
+        if shared_field and self.organization_id is not None:
+            cond |= Q(**{f"{shared_field}__contains": [self.organization_id]})
+        qs = qs.filter(cond)
+        if region_field and self.scope_code:
+            qs = qs.filter(region_overlap_q(region_field, self.scope_code))
+        return qs
+
+    # --- events --------------------------------------------------------------------------------
+    def can_see_event(self, event: dict) -> bool:
+        """May this actor receive a live event (a dict as carried on the bus)?"""
+        perm = TOPIC_PERMISSIONS.get(event.get("topic", ""))
+        if perm is None or not self.has(perm):
+            return False
+        if event.get("organization_id") is None:
+            # Public reference events (regions) carry no owner: visible by area only.
+            return self.is_platform_admin or scopes_overlap(self.scope_code, event.get("region_code") or "")
+        return self.can_see(event.get("organization_id"), event.get("region_code") or "", event.get("shared_with") or ())
+
+
+def region_overlap_q(field_name: str, scope_code: str) -> Q:
+    """Rows whose region field overlaps scope_code (contained in it, containing it, or empty)."""
+    parts = scope_code.split(".")
+    ancestors = [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return (
+        Q(**{field_name: ""})
+        | Q(**{f"{field_name}__in": ancestors})
+        | Q(**{f"{field_name}__startswith": scope_code + "."})
+    )
+
+
+def actor_for(user, membership_id: int | None = None) -> Actor | None:
+    """The actor for a user: the chosen membership, else the first active one; None if none."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    memberships = Membership.objects.filter(user=user, active=True, organization__active=True).select_related(
+        "organization"
+    ).order_by("pk")
+    m = None
+    if membership_id is not None:
+        m = memberships.filter(pk=membership_id).first()
+    if m is None:
+        m = memberships.first()
+    if m is None:
+        if user.is_superuser:
+            return Actor(user=user, membership=None, organization=None, role=None, is_platform_admin=True)
+        return None
+    return Actor(
+        user=user,
+        membership=m,
+        organization=m.organization,
+        role=m.role,
+        scope_code=m.scope_code,
+        is_platform_admin=bool(user.is_superuser),
+    )
+
+
+def system_actor() -> Actor:
+    """The actor used by imports and the demo loader run from the command line."""
+    return Actor(user=None, membership=None, organization=None, role=None, is_platform_admin=True)

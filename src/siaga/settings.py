@@ -1,0 +1,145 @@
+"""One environment-driven settings file: SQLite and one process by default, PostgreSQL + Redis at scale."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+# The package is installed editable from the repository, so the repository root is two levels up.
+REPO_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(os.environ.get("SIAGA_VAR_DIR", REPO_DIR / "var"))
+DATA_DIR = Path(os.environ.get("SIAGA_DATA_DIR", REPO_DIR.parent / "shared" / "data"))
+NODE_MODULES_DIR = Path(os.environ.get("SIAGA_NODE_MODULES", REPO_DIR / "node_modules"))
+# Kemendagri codes for all regions ship in the npm package idn-area-data.
+REGIONS_DIR = Path(os.environ.get("SIAGA_REGIONS_DIR", NODE_MODULES_DIR / "idn-area-data" / "data"))
+
+DEBUG = os.environ.get("SIAGA_DEBUG", "1") == "1"
+_INSECURE_DEFAULT_KEY = "siaga-development-only-change-me-in-production-0123456789abcdef"
+SECRET_KEY = os.environ.get("SIAGA_SECRET_KEY", _INSECURE_DEFAULT_KEY)
+ALLOWED_HOSTS = [h for h in os.environ.get("SIAGA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SIAGA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "siaga.core",
+    "siaga.geo",
+    "siaga.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "siaga.core.middleware.ActorMiddleware",
+    "siaga.core.middleware.IdempotencyMiddleware",
+]
+
+ROOT_URLCONF = "siaga.urls"
+ASGI_APPLICATION = "siaga.asgi.application"
+WSGI_APPLICATION = "siaga.wsgi.application"
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "siaga.web.context.shell",
+            ],
+        },
+    },
+]
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'siaga.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers (live streams) run beside one writer; IMMEDIATE takes the write lock at BEGIN
+    # so two writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-siaga.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Event bus: "memory" fans out inside this process; "redis://..." uses Redis pub/sub across processes.
+SIAGA_BUS = os.environ.get("SIAGA_BUS", "memory")
+
+HUEY = {
+    "huey_class": "huey.RedisHuey" if SIAGA_BUS.startswith("redis") else "huey.SqliteHuey",
+    "name": "siaga",
+    "immediate": os.environ.get("SIAGA_HUEY_IMMEDIATE", "0") == "1",
+}
+if SIAGA_BUS.startswith("redis"):
+    HUEY["url"] = SIAGA_BUS
+else:
+    HUEY["filename"] = str(VAR_DIR / "huey.sqlite3")
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+TIME_ZONE = "Asia/Jakarta"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# Front-end libraries come from npm (make installs them into node_modules/, git-ignored); no CDN.
+STATICFILES_DIRS = [
+    ("vendor/leaflet", NODE_MODULES_DIR / "leaflet" / "dist"),
+    ("vendor/htmx", NODE_MODULES_DIR / "htmx.org" / "dist"),
+    ("vendor/alpinejs", NODE_MODULES_DIR / "alpinejs" / "dist"),
+    ("vendor/chartjs", NODE_MODULES_DIR / "chart.js" / "dist"),
+]
+STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = os.environ.get("SIAGA_SECURE_COOKIES", "0") == "1"
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Imports (boundaries, spreadsheets) are bounded so one upload cannot exhaust a small server.
+SIAGA_MAX_IMPORT_BYTES = int(os.environ.get("SIAGA_MAX_IMPORT_BYTES", 50 * 1024 * 1024))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SIAGA_LOG_LEVEL", "WARNING")},
+}

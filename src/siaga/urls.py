@@ -1,0 +1,16 @@
+"""URL map: pages, the API, the live stream and the admin."""
+
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept simple: language lives in the session)
+from django.contrib import admin
+from django.urls import include, path
+
+from siaga.api import api
+from siaga.core.stream import stream
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/stream", stream, name="stream"),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("siaga.web.urls")),
+]

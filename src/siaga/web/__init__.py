@@ -1,0 +1,1 @@
+"""Web shell: base templates, login, navigation per role, the reusable map, table and form styles."""

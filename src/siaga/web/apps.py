@@ -1,0 +1,9 @@
+"""Django app configuration for the web shell."""
+
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    name = "siaga.web"
+    label = "web"
+    verbose_name = "Web"
