@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     if cmd == "worker":
         execute_from_command_line(["siaga", "run_huey", *rest])
         return 0
+    if cmd == "demo":
+        from siaga import demo
+
+        demo.run()
+        return 0
     if cmd == "relay":
         return call_command("relay_events", *rest) or 0
     execute_from_command_line(["siaga", *argv])

@@ -42,6 +42,11 @@ class OrganizationOut(Schema):
     parent_id: int | None
     region_code: str
     phone: str
+    address: str
+    lat: float | None
+    lng: float | None
+    location_approximate: bool
+    h3_cell: str
     active: bool
 
 
@@ -52,6 +57,10 @@ class OrganizationIn(Schema):
     parent_id: int | None = None
     region_code: str = Field("", max_length=13)
     phone: str = Field("", max_length=20)
+    address: str = Field("", max_length=300)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    location_approximate: bool = False
 
 
 class OrganizationPatch(Schema):
@@ -59,6 +68,10 @@ class OrganizationPatch(Schema):
     kind: str | None = None
     region_code: str | None = Field(None, max_length=13)
     phone: str | None = Field(None, max_length=20)
+    address: str | None = Field(None, max_length=300)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    location_approximate: bool | None = None
     active: bool | None = None
 
 

@@ -66,6 +66,14 @@ class Organization(models.Model):
     # Kemendagri code of the area the organisation serves ("" = national).
     region_code = models.CharField(_("region code"), max_length=13, blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    # True when the position is a stand-in (e.g. the kelurahan centroid), not a surveyed point.
+    location_approximate = models.BooleanField(_("approximate location"), default=False)
+    h3_cell = models.CharField(max_length=16, blank=True, db_index=True)
+    # Kind-specific facts from their source (hospital class, beds, Kemenkes code), kept with the source named.
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

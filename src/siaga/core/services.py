@@ -41,9 +41,29 @@ def visible_organizations(actor: Actor):
     return actor.scope_queryset(Organization.objects.all(), org_field="pk").select_related("parent")
 
 
+H3_RESOLUTION = 9  # about 0.1 km² hexagons: fine enough to group facilities by neighbourhood
+
+
+def h3_cell(lat: float | None, lng: float | None) -> str:
+    if lat is None or lng is None:
+        return ""
+    import h3
+
+    return h3.latlng_to_cell(lat, lng, H3_RESOLUTION)
+
+
+def _check_position(lat, lng):
+    if (lat is None) != (lng is None):
+        raise ServiceError(_("Give both latitude and longitude, or neither."), code="invalid_position")
+    if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ServiceError(_("The position is outside the valid latitude/longitude range."), code="invalid_position")
+
+
 @transaction.atomic
 def create_organization(actor: Actor, *, code: str, name: str, kind: str, parent_id: int | None = None,
-                        region_code: str = "", phone: str = "") -> Organization:
+                        region_code: str = "", phone: str = "", address: str = "", lat: float | None = None,
+                        lng: float | None = None, location_approximate: bool = False,
+                        attributes: dict | None = None) -> Organization:
     actor.require("organization.manage")
     if kind not in OrgKind.values:
         raise ServiceError(_("Unknown organisation kind: %(kind)s.") % {"kind": kind}, code="unknown_kind")
@@ -59,8 +79,11 @@ def create_organization(actor: Actor, *, code: str, name: str, kind: str, parent
         parent = actor.organization
     if Organization.objects.filter(code=code).exists():
         raise ServiceError(_("The code %(code)s is already used.") % {"code": code}, code="duplicate_code", status=409)
+    _check_position(lat, lng)
     org = Organization.objects.create(code=code, name=name, kind=kind, parent=parent, region_code=region_code,
-                                      phone=phone)
+                                      phone=phone, address=address, lat=lat, lng=lng,
+                                      location_approximate=location_approximate, h3_cell=h3_cell(lat, lng),
+                                      attributes=attributes or {})
     audit.created(actor, org)
     emit("organization.created",
          {"id": org.pk, "code": org.code, "name": org.name, "kind": org.kind, "parent_id": org.parent_id,
@@ -80,9 +103,12 @@ def update_organization(actor: Actor, org_id: int, **changes) -> Organization:
         actor.require_region(changes["region_code"])
     if "kind" in changes and changes["kind"] not in OrgKind.values:
         raise ServiceError(_("Unknown organisation kind: %(kind)s.") % {"kind": changes["kind"]}, code="unknown_kind")
-    for field in ("name", "kind", "region_code", "phone", "active"):
-        if field in changes and changes[field] is not None:
+    for field in ("name", "kind", "region_code", "phone", "address", "active", "lat", "lng",
+                  "location_approximate", "attributes"):
+        if field in changes and (changes[field] is not None or field in ("lat", "lng")):
             setattr(org, field, changes[field])
+    _check_position(org.lat, org.lng)
+    org.h3_cell = h3_cell(org.lat, org.lng)
     org.save()
     rec = audit.updated(actor, org, before)
     if rec:
