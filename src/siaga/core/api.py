@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from . import audit, services
 from .models import AuditLog
@@ -138,7 +138,7 @@ def get_organization(request, org_id: int):
 @router.post("/organizations", response={201: OrganizationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                                          409: ErrorOut})
 def create_organization(request, body: OrganizationIn):
-    return 201, services.create_organization(request.auth, **body.dict())
+    return Status(201, services.create_organization(request.auth, **body.dict()))
 
 
 @router.patch("/organizations/{org_id}", response={200: OrganizationOut, 400: ErrorOut, 403: ErrorOut,
