@@ -35,6 +35,11 @@ def serve(argv: list[str]) -> int:
     p.add_argument("--workers", type=int, default=int(os.environ.get("SIAGA_WORKERS", "1")))
     a = p.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siaga.settings")
+    bus = os.environ.get("SIAGA_BUS", "memory")
+    if a.workers > 1 and not bus.startswith(("redis://", "rediss://", "unix://")):
+        print("siaga serve: --workers > 1 needs SIAGA_BUS=redis://... (the in-process bus cannot reach other "
+              "workers' live streams)", file=sys.stderr)
+        return 2
     uvicorn.run(
         "siaga.asgi:application",
         host=a.host,

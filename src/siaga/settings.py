@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
     "siaga.core",
     "siaga.geo",
     "siaga.web",
@@ -88,6 +89,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Event bus: "memory" fans out inside this process; "redis://..." uses Redis pub/sub across processes.
 SIAGA_BUS = os.environ.get("SIAGA_BUS", "memory")
+SIAGA_BUS_QUEUE_SIZE = int(os.environ.get("SIAGA_BUS_QUEUE_SIZE", "1000"))
+# Seconds between SSE keep-alive comments, and between re-reads of the user's membership by a stream.
+SIAGA_SSE_HEARTBEAT = float(os.environ.get("SIAGA_SSE_HEARTBEAT", "15"))
+SIAGA_SSE_ACTOR_REFRESH = float(os.environ.get("SIAGA_SSE_ACTOR_REFRESH", "60"))
 
 HUEY = {
     "huey_class": "huey.RedisHuey" if SIAGA_BUS.startswith("redis") else "huey.SqliteHuey",

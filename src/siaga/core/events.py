@@ -77,7 +77,8 @@ def emit(name: str, payload: dict, *, organization=None, region_code: str = "", 
 
         publish_event(ev.pk, message)
 
-    transaction.on_commit(publish)
+    # robust: one failing callback of another service must not keep this event off the bus.
+    transaction.on_commit(publish, robust=True)
     return ev
 
 

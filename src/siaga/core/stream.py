@@ -1,6 +1,223 @@
-"""Live event stream (SSE). Replaced by the full implementation."""
-from django.http import HttpResponse
+"""Live event stream (Server-Sent Events) at GET /api/stream: replay from the outbox, then live events from the bus.
+
+Query: ?topics=a,b (default: every topic the actor may follow) and ?last_event_id=N (same as the
+Last-Event-ID header an EventSource sends when it reconnects). Each event is
+"id: <outbox id>\\nevent: <type>\\ndata: <json message>\\n\\n"; a ": ping" comment keeps idle
+connections open. What an actor receives is decided only by Actor.can_see_event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connections
+from django.http import JsonResponse, StreamingHttpResponse
+from django.utils.functional import SimpleLazyObject, empty
+from django.utils.translation import gettext as _
+
+from . import bus, tokens
+from .errors import error_body
+from .events import as_message
+from .models import OutboxEvent, User
+from .permissions import TOPIC_PERMISSIONS, Actor, actor_for
+
+logger = logging.getLogger(__name__)
+
+RETRY_MS = 3000
+REPLAY_BATCH = 200
+# Ids already sent on this connection, remembered to drop duplicates (replay overlap, relays).
+RECENT_IDS = 10_000
+
+
+def _heartbeat_seconds() -> float:
+    return float(getattr(settings, "SIAGA_SSE_HEARTBEAT", 15))
+
+
+def _actor_refresh_seconds() -> float:
+    return float(getattr(settings, "SIAGA_SSE_ACTOR_REFRESH", 60))
+
+
+async def _db(fn, *args):
+    """Run fn in a worker thread and close its connection: a stream lives for hours, its connection must not."""
+
+    def call():
+        try:
+            return fn(*args)
+        finally:
+            connections.close_all()
+
+    return await sync_to_async(call, thread_sensitive=False)()
+
+
+def _prime(actor: Actor | None) -> Actor | None:
+    # The permission checks below run on the event loop, where no query may run: load now.
+    if actor is not None:
+        _ = actor.permissions, actor.org_ids
+    return actor
+
+
+def _resolve_actor(request) -> Actor | None:
+    actor = getattr(request, "actor", None)
+    if isinstance(actor, SimpleLazyObject):
+        if actor._wrapped is empty:
+            actor._setup()
+        actor = actor._wrapped
+    return _prime(actor)
+
+
+def _reload_actor(request, actor: Actor) -> Actor | None:
+    """The actor as the database sees it now (membership revoked, organisations added below it)."""
+    from .middleware import _actor_from_token
+
+    if getattr(request, "auth_token", None) is not None:
+        tok = tokens.resolve(request.headers.get("Authorization", "")[7:].strip())
+        return _prime(_actor_from_token(tok)) if tok is not None else None
+    user = User.objects.filter(pk=actor.user_id).first()
+    membership_id = actor.membership.pk if actor.membership else None
+    fresh = actor_for(user, membership_id)
+    if fresh is not None and membership_id is not None and (fresh.membership is None or fresh.membership.pk != membership_id):
+        return None  # its membership is gone: end the stream rather than switch organisation silently
+    return _prime(fresh)
+
+
+def _replay_batch(topics: list[str], after_id: int, limit: int) -> list[dict]:
+    rows = OutboxEvent.objects.filter(id__gt=after_id, topic__in=topics).order_by("id")[:limit]
+    return [as_message(ev) for ev in rows]
+
+
+def _format(msg: dict) -> bytes:
+    data = json.dumps(msg, ensure_ascii=False, separators=(",", ":"))
+    return f"id: {msg['id']}\nevent: {msg['type']}\ndata: {data}\n\n".encode()
+
+
+def _allowed_topics(actor: Actor) -> list[str]:
+    return [t for t, perm in TOPIC_PERMISSIONS.items() if actor.has(perm)]
+
+
+def _parse_last_id(request) -> int | None:
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
+    try:
+        return max(0, int(raw)) if raw not in (None, "") else None
+    except ValueError:
+        return None  # not one of our ids: start live, like a fresh connection
+
+
+def _forbidden(code: str, message: str, details=None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, details), status=403)
 
 
 async def stream(request):
-    return HttpResponse(status=501)
+    """GET /api/stream: the events the caller may see, as text/event-stream."""
+    if request.method != "GET":
+        return JsonResponse(error_body("method_not_allowed", _("Only GET is allowed here.")), status=405)
+    actor = await _db(_resolve_actor, request)
+    if actor is None:
+        return JsonResponse(error_body("unauthenticated", _("Please log in first.")), status=401)
+    if not actor.has("stream.view"):
+        return _forbidden("forbidden", _("Your role does not allow following live events."))
+
+    allowed = _allowed_topics(actor)
+    raw_topics = request.GET.get("topics", "")
+    topics = [t.strip() for t in raw_topics.split(",") if t.strip()] if raw_topics else allowed
+    for topic in topics:
+        if topic not in TOPIC_PERMISSIONS:
+            return _forbidden("unknown_topic", _("Unknown topic: %(topic)s.") % {"topic": topic},
+                              {"topic": topic, "allowed": allowed})
+        if topic not in allowed:
+            return _forbidden("forbidden_topic", _("Your role may not follow the topic %(topic)s.") % {"topic": topic},
+                              {"topic": topic, "allowed": allowed})
+
+    response = StreamingHttpResponse(
+        _events(request, actor, list(dict.fromkeys(topics)), _parse_last_id(request)),
+        content_type="text/event-stream",
+    )
+    response["Cache-Control"] = "no-cache"
+    # Tell nginx-style proxies not to buffer: events must leave as soon as they are written.
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+async def _events(request, actor: Actor, topics: list[str], last_id: int | None):
+    sent_order: collections.deque[int] = collections.deque()
+    sent: set[int] = set()
+
+    def remember(event_id: int) -> None:
+        sent.add(event_id)
+        sent_order.append(event_id)
+        if len(sent_order) > RECENT_IDS:
+            sent.discard(sent_order.popleft())
+
+    topic_set = set(topics)
+    heartbeat = _heartbeat_seconds()
+    refresh_every = _actor_refresh_seconds()
+    try:
+        # Subscribe before reading the outbox, so an event committed meanwhile arrives live.
+        async with bus.subscribe() as sub:
+            yield f"retry: {RETRY_MS}\n\n".encode()
+            last_write = last_refresh = time.monotonic()
+
+            async def visible(msg: dict) -> bool:
+                nonlocal actor, last_refresh
+                if msg["topic"] not in topic_set:
+                    return False
+                if actor.can_see_event(msg):
+                    return True
+                payload = msg.get("payload") or {}
+                if msg["topic"] == "organizations" and payload.get("parent_id") in actor.org_ids:
+                    # A new organisation below the actor's: its tree grew after we loaded it.
+                    fresh = await _db(_reload_actor, request, actor)
+                    if fresh is None:
+                        raise _StreamEnded
+                    actor, last_refresh = fresh, time.monotonic()
+                    return actor.can_see_event(msg)
+                return False
+
+            if last_id is not None:
+                cursor = last_id
+                while True:
+                    batch = await _db(_replay_batch, topics, cursor, REPLAY_BATCH)
+                    for msg in batch:
+                        cursor = msg["id"]
+                        if await visible(msg):
+                            remember(msg["id"])
+                            yield _format(msg)
+                            last_write = time.monotonic()
+                    if len(batch) < REPLAY_BATCH:
+                        break
+
+            while True:
+                now = time.monotonic()
+                if now - last_refresh >= refresh_every:
+                    fresh = await _db(_reload_actor, request, actor)
+                    if fresh is None or any(t not in _allowed_topics(fresh) for t in topics):
+                        return
+                    actor, last_refresh = fresh, time.monotonic()
+                try:
+                    msg = await asyncio.wait_for(sub.get(), timeout=max(0.0, last_write + heartbeat - now))
+                except TimeoutError:
+                    yield b": ping\n\n"
+                    last_write = time.monotonic()
+                    continue
+                if msg["id"] in sent or not await visible(msg):
+                    continue
+                remember(msg["id"])
+                yield _format(msg)
+                last_write = time.monotonic()
+    except bus.SubscriptionLost as exc:
+        # The client reconnects after RETRY_MS with Last-Event-ID and replays what it missed.
+        logger.info("closing a live stream: %s", exc)
+    except bus.BusUnavailable as exc:
+        logger.warning("live stream refused: %s", exc)
+        yield f"retry: {RETRY_MS}\n\n".encode()
+    except _StreamEnded:
+        pass
+
+
+class _StreamEnded(Exception):
+    """The actor lost the right to this stream while it was open."""
