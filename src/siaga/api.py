@@ -76,3 +76,11 @@ from siaga.geo.api import router as geo_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/regions", geo_router)
+
+from siaga.callcenter.api import router as callcenter_router  # noqa: E402
+from siaga.callcenter.api_public import router as public_router  # noqa: E402
+from siaga.callcenter.api_referrals import router as referrals_router  # noqa: E402
+
+api.add_router("/callcenter", callcenter_router)
+api.add_router("/callcenter/referrals", referrals_router)
+api.add_router("/public", public_router)

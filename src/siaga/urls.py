@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/stream", stream, name="stream"),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("callcenter/", include("siaga.callcenter.urls")),
+    path("lapor/", include("siaga.callcenter.urls_public")),
     path("", include("siaga.web.urls")),
 ]

@@ -19,18 +19,24 @@ from .models import Membership, Organization, Role
 # Permission names are "<area>.<verb>". Later capabilities add their own to this table.
 _VIEW_COMMON = {"region.view", "organization.view", "map.view", "stream.view"}
 
+_CALL_CENTER = {"incident.view", "incident.create", "incident.update", "call.create", "call.view",
+                "referral.view", "referral.manage", "callcenter.stats"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.CALL_TAKER: frozenset(_VIEW_COMMON | {"incident.view", "incident.create", "call.create"}),
-    Role.DISPATCHER: frozenset(_VIEW_COMMON | {"incident.view", "unit.view", "dispatch.create"}),
-    Role.AGENCY_LIAISON: frozenset(_VIEW_COMMON | {"incident.view", "referral.respond"}),
+    Role.CALL_TAKER: frozenset(_VIEW_COMMON | _CALL_CENTER),
+    Role.DISPATCHER: frozenset(_VIEW_COMMON | {"incident.view", "incident.update", "call.view", "referral.view",
+                                               "unit.view", "dispatch.create", "callcenter.stats"}),
+    Role.AGENCY_LIAISON: frozenset(_VIEW_COMMON | {"incident.view", "referral.view", "referral.respond"}),
     Role.AMBULANCE_CREW: frozenset(_VIEW_COMMON | {"unit.view", "unit.update_status", "position.create"}),
     Role.BLOOD_BANK_OFFICER: frozenset(_VIEW_COMMON | {"blood.view", "blood.manage"}),
-    Role.HOSPITAL_OFFICER: frozenset(_VIEW_COMMON | {"hospital.manage", "blood.request"}),
-    Role.DISASTER_MANAGER: frozenset(_VIEW_COMMON | {"disaster.view", "disaster.manage", "boundary.import"}),
+    Role.HOSPITAL_OFFICER: frozenset(_VIEW_COMMON | {"hospital.manage", "blood.request", "incident.view",
+                                                     "referral.view", "referral.respond"}),
+    Role.DISASTER_MANAGER: frozenset(_VIEW_COMMON | {"disaster.view", "disaster.manage", "boundary.import",
+                                                     "incident.view", "referral.view", "referral.respond"}),
     Role.VOLUNTEER: frozenset(_VIEW_COMMON | {"disaster.view"}),
     Role.KADER: frozenset(_VIEW_COMMON | {"health.view", "health.record"}),
     Role.CIVIL_REGISTRATION_OFFICER: frozenset(_VIEW_COMMON | {"vital_event.view", "vital_event.register"}),
-    Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view"}),
+    Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view", "callcenter.stats"}),
     Role.ADMINISTRATOR: frozenset(
         _VIEW_COMMON
         | {
@@ -39,6 +45,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "audit.view",
             "boundary.import",
             "dashboard.view",
+            "callcenter.configure",
+            "callcenter.stats",
         }
     ),
 }
@@ -47,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 TOPIC_PERMISSIONS: dict[str, str] = {
     "organizations": "organization.view",
     "regions": "region.view",
+    "calls": "call.view",
+    "incidents": "incident.view",
+    "referrals": "referral.view",
 }
 
 
@@ -146,9 +157,7 @@ class Actor:
         """May this actor see a record owned by organization_id in region_code?"""
         if self.is_platform_admin:
             return True
-        org_ok = organization_id in self.org_ids or (
-            self.organization_id is not None and self.organization_id in set(shared_with or ())
-        )
+        org_ok = organization_id in self.org_ids or bool(self.org_ids & set(shared_with or ()))
         return org_ok and scopes_overlap(self.scope_code, region_code or "")
 
     def require_see(self, organization_id, region_code: str = "", shared_with=()) -> None:
@@ -164,14 +173,20 @@ class Actor:
             )
 
     def scope_queryset(self, qs: QuerySet, org_field: str = "organization", region_field: str | None = "region_code",
-                       shared_field: str | None = None) -> QuerySet:
-        """Limit a queryset of tenant-owned rows to those this actor may see."""
+                       shared_q: Q | None = None) -> QuerySet:
+        """Limit a queryset of tenant-owned rows to those this actor may see.
+
+        shared_q adds rows another organisation explicitly shared with this actor's organisations,
+        expressed through the sharing record (e.g. Q(referrals__agency__in=actor.org_ids)).
+        """
         if self.is_platform_admin:
             return qs
         cond = Q(**{f"{org_field}__in": self.org_ids})
-        if shared_field and self.organization_id is not None:
-            cond |= Q(**{f"{shared_field}__contains": [self.organization_id]})
+        if shared_q is not None:
+            cond |= shared_q
         qs = qs.filter(cond)
+        if shared_q is not None:
+            qs = qs.distinct()
         if region_field and self.scope_code:
             qs = qs.filter(region_overlap_q(region_field, self.scope_code))
         return qs

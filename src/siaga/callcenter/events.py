@@ -1,0 +1,1 @@
+"""Call-center event types and their payload schemas (being built)."""

@@ -1,0 +1,3 @@
+"""Call-center pages (being built)."""
+
+urlpatterns = []
