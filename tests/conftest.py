@@ -123,3 +123,15 @@ def capture_events():
             assert ev["topic"] == et.topic
 
     return cm
+
+
+@pytest.fixture(autouse=True)
+def _fresh_geo_caches():
+    """Region lookup and search caches are per process: never let one test's regions leak into the next."""
+    from siaga.geo import lookup, search
+
+    lookup.invalidate()
+    search.invalidate()
+    yield
+    lookup.invalidate()
+    search.invalidate()
