@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.http import HttpResponse, JsonResponse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -120,3 +123,23 @@ class IdempotencyMiddleware:
 
 def json_dumps(data) -> str:
     return json.dumps(data, ensure_ascii=False)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Bahasa Indonesia unless the user chose otherwise.
+
+    Many Indonesian phones run with an English system language, so a browser's Accept-Language
+    is not taken as a choice for pages: only the language cookie (set by the language switch and
+    at login from the user's preference) changes it. API clients may still ask with Accept-Language.
+    """
+
+    def process_request(self, request):
+        supported = dict(settings.LANGUAGES)
+        lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if lang not in supported:
+            lang = None
+            if request.path.startswith("/api/") and "HTTP_ACCEPT_LANGUAGE" in request.META:
+                lang = translation.get_language_from_request(request, check_path=False)
+        lang = lang if lang in supported else settings.LANGUAGE_CODE
+        translation.activate(lang)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -1,0 +1,71 @@
+"""The menu: which entries each permission unlocks; the permission module decides, templates only render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# Pseudo-permissions for entries that do not depend on a role: any signed-in user, and Django staff.
+SIGNED_IN = ""
+STAFF = "@staff"
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    # A short glyph shown before the label; plain text, so it costs nothing to download.
+    icon: str = ""
+    # Other pages that belong under this entry (a detail page under its list), to mark it current.
+    also: tuple[str, ...] = ()
+
+
+# Order here is the order in the menu. A capability adds one line when its pages exist, e.g.
+#   "incident.view": [NavEntry(<translated "Call center">, "callcenter:incidents", "☎")],
+# and likewise "unit.view" (Dispatch), "blood.view" (Darah), "disaster.view" (Bencana), "health.view" (Posyandu).
+NAVIGATION: dict[str, list[NavEntry]] = {
+    SIGNED_IN: [NavEntry(_("Home"), "web:home", "⌂")],
+    "map.view": [NavEntry(_("Map"), "web:map", "◈")],
+    "organization.view": [NavEntry(_("Organisations"), "web:organizations", "▦", also=("web:organization",))],
+    "region.view": [NavEntry(_("Regions"), "web:regions", "⌕")],
+    "audit.view": [NavEntry(_("Audit trail"), "web:audit", "☰")],
+    STAFF: [NavEntry(_("Admin"), "admin:index", "⚙")],
+}
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url: str
+    icon: str
+    current: bool
+
+
+def allowed(perm: str, user, actor) -> bool:
+    if perm == SIGNED_IN:
+        return bool(user and user.is_authenticated)
+    if perm == STAFF:
+        return bool(user and user.is_authenticated and user.is_staff)
+    return actor is not None and actor.has(perm)
+
+
+def menu_for(request, actor) -> list[MenuItem]:
+    """The entries this request's user may open, in menu order, the current page marked."""
+    user = getattr(request, "user", None)
+    match = getattr(request, "resolver_match", None)
+    current_view = match.view_name if match else None
+    items = []
+    for perm, entries in NAVIGATION.items():
+        if not allowed(perm, user, actor):
+            continue
+        for entry in entries:
+            try:
+                url = reverse(entry.url_name)
+            except NoReverseMatch:
+                # A capability whose pages are not installed yet; tests check every entry resolves.
+                continue
+            current = current_view == entry.url_name or current_view in entry.also
+            items.append(MenuItem(str(entry.label), url, entry.icon, current))
+    return items
