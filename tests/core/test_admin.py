@@ -49,3 +49,10 @@ def test_a_role_without_manage_rights_can_only_look(make_org, make_user, login):
 def test_non_staff_is_sent_to_login():
     r = Client().get("/admin/core/organization/")
     assert r.status_code == 302
+
+
+def test_regions_are_read_only_in_the_admin(regions, make_org, make_user, login):
+    c = login(make_user("administrator", make_org(), is_staff=True))
+    r = c.get("/admin/geo/region/")
+    assert r.status_code == 200 and b"Prajuritkulon" in r.content
+    assert c.get("/admin/geo/region/add/").status_code == 403

@@ -24,7 +24,7 @@ class SiagaModelAdmin(admin.ModelAdmin):
 
     view_permission: str = ""
     manage_permission: str = ""
-    org_field: str = "organization"
+    org_field: str | None = "organization"  # None: shared reference data, not tenant rows
     region_field: str | None = None
 
     def _has(self, request, perm: str) -> bool:
@@ -54,6 +54,8 @@ class SiagaModelAdmin(admin.ModelAdmin):
         actor = _actor(request)
         if actor is None:
             return qs.none()
+        if self.org_field is None:
+            return qs
         return actor.scope_queryset(qs, org_field=self.org_field, region_field=self.region_field)
 
     def save_model(self, request, obj, form, change):
@@ -111,39 +113,34 @@ class MembershipAdmin(SiagaModelAdmin):
     raw_id_fields = ("user", "organization")
 
 
+class ReadOnlyAdminMixin:
+    """For records that only a service or an importer writes (audit, outbox, regions)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AuditLog)
-class AuditLogAdmin(SiagaModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, SiagaModelAdmin):
     view_permission = "audit.view"
     list_display = ("at", "actor", "organization", "action", "model", "object_id", "object_repr")
     list_filter = ("action", "model")
     search_fields = ("object_id", "object_repr", "actor__username")
     readonly_fields = [f.name for f in AuditLog._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(SiagaModelAdmin):
+class OutboxEventAdmin(ReadOnlyAdminMixin, SiagaModelAdmin):
     view_permission = "audit.view"
     list_display = ("id", "type", "topic", "organization", "region_code", "created_at", "published_at")
     list_filter = ("topic", "type")
     readonly_fields = [f.name for f in OutboxEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiToken)

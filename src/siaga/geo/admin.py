@@ -2,23 +2,16 @@
 
 from django.contrib import admin
 
+from siaga.core.admin import ReadOnlyAdminMixin, SiagaModelAdmin
+
 from .models import BoundaryImport, Region
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    # Regions and boundaries change only through the importers, which validate, audit and announce.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Regions and boundaries change only through the importers, which validate, audit and announce.
 @admin.register(Region)
-class RegionAdmin(ReadOnlyAdmin):
+class RegionAdmin(ReadOnlyAdminMixin, SiagaModelAdmin):
+    view_permission = "region.view"
+    org_field = None
     list_display = ("code", "name", "level", "parent_id", "h3_cell", "boundary_source", "boundary_repaired")
     list_filter = ("level", "boundary_repaired")
     search_fields = ("code", "name", "search_key")
@@ -27,7 +20,8 @@ class RegionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BoundaryImport)
-class BoundaryImportAdmin(ReadOnlyAdmin):
+class BoundaryImportAdmin(ReadOnlyAdminMixin, SiagaModelAdmin):
+    view_permission = "boundary.import"
     list_display = ("at", "source", "actor", "organization", "features", "updated", "unchanged")
     list_filter = ("at",)
     search_fields = ("source",)
