@@ -19,8 +19,8 @@ def test_it_reports_imported_and_repaired_features(load_regions, tmp_path):
     path.write_text(json.dumps(collection(feature("35.76.01.1003", bowtie), feature("35.76.01.1004", square(112.5, -7.5)))))
     out = io.StringIO()
     call_command("import_boundaries", str(path), stdout=out)
-    assert "2 imported" in out.getvalue()
-    assert "Repaired 1" in out.getvalue() and "35.76.01.1003" in out.getvalue()
+    assert "2 diimpor" in out.getvalue()  # Bahasa Indonesia is the default language
+    assert "1 poligon tidak valid diperbaiki" in out.getvalue() and "35.76.01.1003" in out.getvalue()
 
 
 def test_it_lists_offending_features_and_writes_nothing(load_regions, tmp_path):

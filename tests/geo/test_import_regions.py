@@ -92,7 +92,7 @@ def test_it_names_the_real_line_of_a_bad_code_even_in_a_subtree_import(db, tmp_p
     (tmp_path / "villages.csv").write_text("code,district_code,name\n")
     with pytest.raises(ServiceError) as exc:
         services.import_regions(system_actor(), tmp_path, within="35")
-    assert "Line 4 " in exc.value.message and "35.0X" in exc.value.message
+    assert "Baris 4 " in exc.value.message and "35.0X" in exc.value.message
 
 
 def test_it_refuses_a_malformed_subtree_code(db, regions_dir):

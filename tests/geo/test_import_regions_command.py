@@ -11,8 +11,8 @@ from siaga.geo.models import Region
 def test_it_prints_the_counts_and_draws_progress_on_stderr(db, regions_dir):
     out, err = io.StringIO(), io.StringIO()
     call_command("import_regions", "--dir", str(regions_dir), "--within", "35.76", stdout=out, stderr=err)
-    assert "23 inserted" in out.getvalue()
-    assert "Writing regions" in err.getvalue() and "23/23" in err.getvalue()
+    assert "23 ditambahkan" in out.getvalue()
+    assert "Menyimpan wilayah" in err.getvalue() and "23/23" in err.getvalue()
     assert Region.objects.filter(code__startswith="35.76").count() == 22
     out2 = io.StringIO()
     call_command("import_regions", "--dir", str(regions_dir), "--within", "35.76", stdout=out2, stderr=io.StringIO())
