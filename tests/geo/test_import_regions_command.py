@@ -16,7 +16,7 @@ def test_it_prints_the_counts_and_draws_progress_on_stderr(db, regions_dir):
     assert Region.objects.filter(code__startswith="35.76").count() == 22
     out2 = io.StringIO()
     call_command("import_regions", "--dir", str(regions_dir), "--within", "35.76", stdout=out2, stderr=io.StringIO())
-    assert "0 inserted, 0 updated, 23 unchanged" in out2.getvalue()
+    assert "0 ditambahkan, 0 diperbarui, 23 tidak berubah" in out2.getvalue()
 
 
 def test_it_fails_with_a_clear_message_when_the_directory_is_missing(db, tmp_path):
