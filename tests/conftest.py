@@ -135,3 +135,14 @@ def _fresh_geo_caches():
     yield
     lookup.invalidate()
     search.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in Bahasa Indonesia, whatever language an earlier request left active in this thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

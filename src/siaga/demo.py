@@ -179,6 +179,9 @@ def run(data_dir: Path | None = None) -> None:
     else:
         _say(f"  SIAGA_DATA_DIR {data_dir} tidak ada: demo tanpa batas wilayah dan rumah sakit")
     _load_organizations_and_users(data_dir)
+    from siaga.callcenter.taxonomy import seed_taxonomy
+
+    seed_taxonomy()  # keeps what administrators edited
     print_logins()
 
 

@@ -96,6 +96,28 @@ SIAGA_BUS_QUEUE_SIZE = int(os.environ.get("SIAGA_BUS_QUEUE_SIZE", "1000"))
 SIAGA_SSE_HEARTBEAT = float(os.environ.get("SIAGA_SSE_HEARTBEAT", "15"))
 SIAGA_SSE_ACTOR_REFRESH = float(os.environ.get("SIAGA_SSE_ACTOR_REFRESH", "60"))
 
+# --- call center --------------------------------------------------------------------------------
+# SMS: "database" stores every message for a gateway worker to send; "console" also logs it;
+# or a dotted path to a gateway class.
+SIAGA_SMS_BACKEND = os.environ.get("SIAGA_SMS_BACKEND", "database")
+# Shared secret the SMS gateway sends in X-Siaga-Webhook-Secret; the inbound webhook is closed while empty.
+SIAGA_SMS_WEBHOOK_SECRET = os.environ.get("SIAGA_SMS_WEBHOOK_SECRET", "")
+SIAGA_SMS_DEFAULT_ORGANIZATION = os.environ.get("SIAGA_SMS_DEFAULT_ORGANIZATION", "")
+SIAGA_PUBLIC_BASE_URL = os.environ.get("SIAGA_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+SIAGA_LOCATION_LINK_MINUTES = int(os.environ.get("SIAGA_LOCATION_LINK_MINUTES", "30"))
+SIAGA_AML_LIVE_CALL_MINUTES = int(os.environ.get("SIAGA_AML_LIVE_CALL_MINUTES", "30"))
+SIAGA_AML_PENDING_MINUTES = int(os.environ.get("SIAGA_AML_PENDING_MINUTES", "10"))
+# Number of reverse proxies whose X-Forwarded-For entry is trusted for per-IP rate limits.
+SIAGA_TRUSTED_PROXIES = int(os.environ.get("SIAGA_TRUSTED_PROXIES", "0"))
+SIAGA_REPORT_MIN_FILL_SECONDS = int(os.environ.get("SIAGA_REPORT_MIN_FILL_SECONDS", "3"))
+SIAGA_REPORT_FORM_MAX_AGE = int(os.environ.get("SIAGA_REPORT_FORM_MAX_AGE", "7200"))
+# A number is flagged after this many prank/silent/accidental calls within the window.
+SIAGA_NUISANCE_FLAG_THRESHOLD = int(os.environ.get("SIAGA_NUISANCE_FLAG_THRESHOLD", "3"))
+SIAGA_NUISANCE_WINDOW_DAYS = int(os.environ.get("SIAGA_NUISANCE_WINDOW_DAYS", "30"))
+SIAGA_NUISANCE_DEFAULT_POLICY = os.environ.get("SIAGA_NUISANCE_DEFAULT_POLICY", "warn")
+SIAGA_DUPLICATE_WINDOW_MINUTES = int(os.environ.get("SIAGA_DUPLICATE_WINDOW_MINUTES", "120"))
+SIAGA_DUPLICATE_RADIUS_M = int(os.environ.get("SIAGA_DUPLICATE_RADIUS_M", "1000"))
+
 HUEY = {
     "huey_class": "huey.RedisHuey" if SIAGA_BUS.startswith("redis") else "huey.SqliteHuey",
     "name": "siaga",

@@ -105,7 +105,8 @@ OPEN_STATUSES = (IncidentStatus.NEW, IncidentStatus.REFERRED, IncidentStatus.IN_
 
 class Incident(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="incidents")
-    number = models.CharField(_("number"), max_length=32, unique=True)
+    # "112-2026-000123": unique per organisation, drawn from IncidentCounter (safe under concurrency).
+    number = models.CharField(_("number"), max_length=32)
     type = models.ForeignKey(IncidentType, on_delete=models.PROTECT, related_name="incidents")
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
     suggested_priority = models.PositiveSmallIntegerField(choices=Priority.choices)
@@ -128,6 +129,8 @@ class Incident(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    # Set when the incident reaches a final status (closed, cancelled or merged).
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -135,9 +138,21 @@ class Incident(models.Model):
         verbose_name_plural = _("incidents")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "status", "created_at"])]
+        constraints = [models.UniqueConstraint(fields=["organization", "number"], name="uniq_incident_number")]
 
     def __str__(self):
         return f"{self.number} {self.type}"
+
+
+class IncidentCounter(models.Model):
+    """The last incident number handed out per organisation and year (row-locked while numbering)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="uniq_incident_counter")]
 
 
 class Call(models.Model):
@@ -153,7 +168,11 @@ class Call(models.Model):
                                  related_name="+")
     outcome = models.CharField(_("outcome"), max_length=20, choices=CallOutcome.choices, blank=True, db_index=True)
     outcome_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)  # when the call was closed with its outcome
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="calls")
+    # The caller's nuisance record when the call started: shown as a warning, never a reason to drop the call.
+    caller_flagged = models.BooleanField(default=False)
+    caller_policy = models.CharField(max_length=20, blank=True)
     region_code = models.CharField(max_length=13, blank=True)
     # Client-supplied key of the report (public web/app/SMS) so a retry cannot create a second call.
     external_id = models.CharField(max_length=100, blank=True)
@@ -162,6 +181,7 @@ class Call(models.Model):
         verbose_name = _("call")
         verbose_name_plural = _("calls")
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["organization", "caller_number", "started_at"])]
         constraints = [
             models.UniqueConstraint(fields=["organization", "channel", "external_id"],
                                     condition=~models.Q(external_id=""), name="uniq_call_external_id"),
@@ -213,11 +233,17 @@ class CallerNumber(models.Model):
     nuisance_calls = models.PositiveIntegerField(default=0)
     last_call_at = models.DateTimeField(null=True, blank=True)
     flagged = models.BooleanField(default=False)
+    flagged_at = models.DateTimeField(null=True, blank=True)
     policy = models.CharField(max_length=20, choices=Policy.choices, default=Policy.NONE)
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("caller number")
+        verbose_name_plural = _("caller numbers")
         constraints = [models.UniqueConstraint(fields=["organization", "number"], name="uniq_caller_number")]
+
+    def __str__(self):
+        return self.number
 
 
 class TimelineEntry(models.Model):
@@ -281,3 +307,116 @@ class Referral(models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         constraints = [models.UniqueConstraint(fields=["incident", "agency"], name="uniq_referral_agency")]
+
+
+# --- engineer B: SMS ---
+# Outbound and inbound SMS, Advanced Mobile Location reports, public-report photos and rate-limit hits.
+
+
+class OutboundSms(models.Model):
+    """Every text message Siaga sends, kept whatever the gateway does with it (tests and the UI read it here)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    to_number = models.CharField(_("to"), max_length=20, db_index=True)  # E.164
+    text = models.TextField(_("text"))
+    # What the message is for: "location_link", "nuisance_warning", "report_received", ...
+    kind = models.CharField(_("kind"), max_length=40)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    gateway_ref = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("outbound SMS")
+        verbose_name_plural = _("outbound SMS")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.to_number} {self.kind} {self.status}"
+
+
+class InboundSms(models.Model):
+    """A text received through the SMS gateway webhook, with the call it became (the text lives here)."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Report")
+        AML = "aml", _("Advanced Mobile Location")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # The gateway's message id: a retried delivery carries the same one.
+    gateway_id = models.CharField(max_length=100, blank=True)
+    from_number = models.CharField(max_length=20, db_index=True)
+    to_number = models.CharField(max_length=20, blank=True)
+    text = models.TextField(blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPORT)
+    received_at = models.DateTimeField(db_index=True)
+    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_sms")
+
+    class Meta:
+        verbose_name = _("inbound SMS")
+        verbose_name_plural = _("inbound SMS")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "gateway_id"], condition=~models.Q(gateway_id=""),
+                                    name="uniq_inbound_sms_gateway_id"),
+        ]
+
+
+class AmlReport(models.Model):
+    """One Advanced Mobile Location message (ETSI TR 103 393) as received, and the call it was attached to.
+
+    A phone sends AML within seconds of dialling, sometimes before a call-taker has started the
+    call record: such a report waits here (call empty) and is claimed by the caller's next call.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    caller_number = models.CharField(max_length=20, db_index=True)  # E.164
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    accuracy_m = models.PositiveIntegerField(null=True, blank=True)
+    confidence_pct = models.PositiveSmallIntegerField(null=True, blank=True)
+    method = models.CharField(max_length=1, blank=True)  # G GNSS, W Wi-Fi, C cell, N none
+    measured_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    raw = models.TextField(blank=True)
+    external_id = models.CharField(max_length=100, blank=True)  # the SMS gateway's message id
+    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="aml_reports")
+    position = models.ForeignKey(Position, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("AML report")
+        verbose_name_plural = _("AML reports")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "external_id"], condition=~models.Q(external_id=""),
+                                    name="uniq_aml_external_id"),
+        ]
+
+
+class ReportPhoto(models.Model):
+    """A photo sent with a public report: stored under VAR_DIR/uploads with a random name, never served publicly."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="photos")
+    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    path = models.CharField(max_length=200)  # relative to settings.VAR_DIR / "uploads"
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+
+class RateLimitHit(models.Model):
+    """One counted request in a rate-limit bucket; kept in the database so every process sees the same counts."""
+
+    bucket = models.CharField(max_length=150)  # "report:number:+6281234567890", "report:ip:203.0.113.5"
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["bucket", "at"])]

@@ -36,7 +36,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.VOLUNTEER: frozenset(_VIEW_COMMON | {"disaster.view"}),
     Role.KADER: frozenset(_VIEW_COMMON | {"health.view", "health.record"}),
     Role.CIVIL_REGISTRATION_OFFICER: frozenset(_VIEW_COMMON | {"vital_event.view", "vital_event.register"}),
-    Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view", "callcenter.stats"}),
+    Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view", "callcenter.stats", "referral.view"}),
     Role.ADMINISTRATOR: frozenset(
         _VIEW_COMMON
         | {
@@ -47,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "dashboard.view",
             "callcenter.configure",
             "callcenter.stats",
+            "referral.view",
         }
     ),
 }

@@ -27,6 +27,11 @@ class NavEntry:
 # and likewise "unit.view" (Dispatch), "blood.view" (Darah), "disaster.view" (Bencana), "health.view" (Posyandu).
 NAVIGATION: dict[str, list[NavEntry]] = {
     SIGNED_IN: [NavEntry(_("Home"), "web:home", "⌂")],
+    "call.create": [NavEntry(_("Take a call"), "callcenter:calltaker", "☎")],
+    "incident.view": [NavEntry(_("Incidents"), "callcenter:board", "⚑", also=("callcenter:incident",))],
+    "referral.view": [NavEntry(_("Referral board"), "callcenter:referrals_board", "⇄")],
+    "referral.respond": [NavEntry(_("Our referrals"), "callcenter:referrals_agency", "✔")],
+    "callcenter.stats": [NavEntry(_("Evaluation"), "callcenter:evaluation", "▤")],
     "map.view": [NavEntry(_("Map"), "web:map", "◈")],
     "organization.view": [NavEntry(_("Organisations"), "web:organizations", "▦", also=("web:organization",))],
     "region.view": [NavEntry(_("Regions"), "web:regions", "⌕")],

@@ -1,0 +1,140 @@
+"""In a real browser on a 360-px phone: a referral appears live, the agency acknowledges it, the board follows."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from siaga.callcenter import referrals
+from siaga.callcenter.models import Referral
+from tests.conftest import client_for
+from tests.servers import asgi_server  # noqa: F401  (fixture)
+
+from .referrals_helpers import world  # noqa: F401
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = Path(os.environ.get("SIAGA_SCREENSHOT_DIR", "/tmp"))
+# What the pages will be held to once the Content-Security-Policy lands: nothing inline, nothing remote.
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+              "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+LIVE_TIMEOUT_MS = 3000
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def cookies(world, asgi_server):  # noqa: F811
+    """Session cookies made before Playwright starts (its event loop makes Django refuse ORM calls)."""
+    host = asgi_server.url.split("//", 1)[1].split(":")[0]
+    out = {}
+    for who in ("psc_liaison", "dispatcher"):
+        session = client_for(world.users[who]).cookies["sessionid"].value
+        out[who] = [{"name": "sessionid", "value": session, "domain": host, "path": "/"}]
+    return out
+
+
+def _in_thread(fn):
+    """Run database work off the Playwright thread (Django refuses sync ORM calls beside a running loop)."""
+    box = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the test
+            box["error"] = exc
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(30)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _with_strict_csp(route):
+    response = route.fetch(max_redirects=0)
+    headers = dict(response.headers)
+    if headers.get("content-type", "").startswith("text/html"):
+        headers["content-security-policy"] = STRICT_CSP
+    route.fulfill(response=response, headers=headers)
+
+
+def _phone(browser, url, cookies, problems):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="id-ID")
+    context.add_cookies(cookies)
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
+    # The live stream is left alone: fetching it whole to add a header would never finish.
+    page.route(lambda u: u.startswith(url) and "/api/stream" not in u, _with_strict_csp)
+    return context, page
+
+
+def test_a_referral_appears_live_and_is_acknowledged_on_a_phone(world, asgi_server, cookies, browser):  # noqa: F811
+    base = asgi_server.url
+    problems: list[str] = []
+    agency_ctx, agency = _phone(browser, base, cookies["psc_liaison"], problems)
+    board_ctx, board = _phone(browser, base, cookies["dispatcher"], problems)
+
+    agency.goto(f"{base}/callcenter/rujukan/")
+    board.goto(f"{base}/callcenter/rujukan/papan/")
+    for page in (agency, board):
+        # The stream is open once the page says it is live.
+        page.wait_for_selector("[data-live-status]:not(:empty)", timeout=5000)
+        assert not page.locator("[data-ref-card]").count()
+
+    started = time.monotonic()
+    refs = _in_thread(lambda: referrals.route_new_incident(world.actor("call_taker"), world.incident(priority=1)))
+    psc = next(r for r in refs if r.agency_id == world.psc.pk)
+    police = next(r for r in refs if r.agency_id == world.police.pk)
+    agency.wait_for_selector(f"#referral-{psc.pk}", timeout=LIVE_TIMEOUT_MS)
+    board.wait_for_selector(f"[data-referral-id='{police.pk}']", timeout=LIVE_TIMEOUT_MS)
+    live_seconds = time.monotonic() - started
+    # Only its own referral reaches the agency's page.
+    assert agency.locator("[data-ref-card]").count() == 1
+    assert "Polres" not in agency.inner_text("main")
+    assert agency.evaluate("document.documentElement.scrollWidth") <= 360
+    agency.screenshot(path=str(SHOTS / "siaga-referrals-agency.png"), full_page=True)
+
+    # The big button works with a thumb: it is at least 44 px tall and spans the card.
+    button = agency.locator(f"#referral-{psc.pk} form[action$='/acknowledge/'] button")
+    box = button.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 250
+    button.tap()
+    agency.wait_for_selector(f"#referral-{psc.pk}.ref--acknowledged")
+    assert _in_thread(lambda: Referral.objects.get(pk=psc.pk).status) == "acknowledged"
+
+    # The board saw the acknowledgement without a reload.
+    board.wait_for_selector(f"[data-referral-id='{psc.pk}'].ref--acknowledged", timeout=LIVE_TIMEOUT_MS)
+    assert board.locator(f"[data-referral-id='{police.pk}'].ref--waiting").count() == 1
+    assert board.evaluate("document.documentElement.scrollWidth") <= 360
+    board.screenshot(path=str(SHOTS / "siaga-referrals-board.png"), full_page=True)
+
+    assert problems == [], problems
+    assert live_seconds < LIVE_TIMEOUT_MS / 1000
+    agency_ctx.close()
+    board_ctx.close()
