@@ -19,10 +19,15 @@ def _strings():
         if "migrations" in path.parts:
             continue
         for m in _PY.finditer(path.read_text(encoding="utf-8")):
-            found.setdefault(m.group("s").encode().decode("unicode_escape"), str(path.relative_to(SRC)))
+            text = m.group("s")
+            if "\\" in text:  # a Python escape such as \n or \u2026, not a literal non-ASCII character
+                text = text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+            found.setdefault(text, str(path.relative_to(SRC)))
     for path in SRC.rglob("templates/**/*.html"):
         for m in _TPL.finditer(path.read_text(encoding="utf-8")):
-            found.setdefault(m.group("s"), str(path.relative_to(SRC)))
+            # makemessages stores a template string's "%" doubled, as it becomes a format string.
+            text = m.group("s")
+            found.setdefault(text.replace("%", "%%") if "%" in text else text, str(path.relative_to(SRC)))
     return found
 
 
