@@ -110,3 +110,14 @@ def test_a_call_taker_sees_nothing_outside_their_area(cc, make_org):
     inc = services.create_incident(actor_for(kab), type_code="banjir", region_code="35.16.01")
     assert services.visible_incidents(actor_for(kab)).filter(pk=inc.pk).exists()
     assert not services.visible_incidents(actor_for(kota)).filter(pk=inc.pk).exists()
+
+
+def test_an_agency_does_not_get_the_callers_number(cc):
+    call = services.start_call(cc.actor(), channel="phone", caller_number="081234567890")
+    inc = services.create_incident(cc.actor(), type_code="banjir", region_code="35.16", call_id=call.pk)
+    Referral.objects.create(incident=inc, agency=cc.psc, requested_at=timezone.now(), ack_deadline=timezone.now())
+    seen_by_agency = cc.client("psc_liaison").get(f"/api/callcenter/incidents/{inc.pk}").content.decode()
+    assert "+6281234567890" not in seen_by_agency
+    assert "+6281" in seen_by_agency  # the masked form is there: the check is not vacuous
+    seen_by_call_taker = cc.client("call_taker").get(f"/api/callcenter/incidents/{inc.pk}").content.decode()
+    assert "+6281234567890" in seen_by_call_taker

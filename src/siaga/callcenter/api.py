@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Literal
 
@@ -12,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from siaga.core.api import ErrorOut
 
-from . import duplicates, services
+from . import duplicates, services, stats
 from .models import Call, CallerNumber, Incident, IncidentStatus, IncidentType, PriorityPolicy, Referral
 
 router = Router(tags=["callcenter"])
@@ -346,19 +347,33 @@ def _incident_out(inc: Incident, calls_count: int | None = None) -> dict:
     }
 
 
-def _detail_out(inc: Incident) -> dict:
+def _detail_out(inc: Incident, actor) -> dict:
     calls = list(inc.calls.order_by("started_at", "id"))
     out = _incident_out(inc, calls_count=len(calls))
+    # Agencies act on the incident but may not see callers' numbers (personal data, UU 27/2022).
+    show_numbers = actor.has("call.view")
+    hidden = {c.caller_number: stats.mask_number(c.caller_number) for c in calls if c.caller_number}
+
+    def number(value):
+        return value if show_numbers or not value else stats.mask_number(value)
+
+    def text(value):
+        if not show_numbers:
+            for raw, masked in hidden.items():
+                value = value.replace(raw, masked)
+        return value
+
     out.update(
         answers=inc.answers or {},
         key_questions=inc.type.key_questions or [],
         allowed_statuses=sorted(services.TRANSITIONS.get(inc.status, ())),
         merged_ids=list(inc.merged.values_list("pk", flat=True)),
-        calls=[{"id": c.pk, "channel": c.channel, "caller_number": c.caller_number, "started_at": c.started_at,
+        calls=[{"id": c.pk, "channel": c.channel, "caller_number": number(c.caller_number), "started_at": c.started_at,
                 "answered_at": c.answered_at, "ended_at": c.ended_at, "outcome": c.outcome} for c in calls],
-        timeline=[{"id": t.pk, "at": t.at, "kind": t.kind, "text": t.text,
+        timeline=[{"id": t.pk, "at": t.at, "kind": t.kind, "text": text(t.text),
                    "actor": t.actor.get_username() if t.actor_id else None, "organization_id": t.organization_id,
-                   "data": t.data or {}} for t in inc.timeline.select_related("actor").order_by("at", "id")],
+                   "data": json.loads(text(json.dumps(t.data or {})))}
+                  for t in inc.timeline.select_related("actor").order_by("at", "id")],
         positions=[{"id": p.pk, "lat": p.lat, "lng": p.lng, "accuracy_m": p.accuracy_m, "source": p.source,
                     "measured_at": p.measured_at, "received_at": p.received_at, "call_id": p.call_id}
                    for p in inc.positions.order_by("-received_at", "-id")[:100]],
@@ -489,7 +504,7 @@ def create_incident(request, body: IncidentIn):
     with transaction.atomic():
         _with_number(request, data["call_id"], data.pop("caller_number", None))
         inc = services.create_incident(request.auth, **data)
-    return Status(201, _detail_out(services.get_incident(request.auth, inc.pk)))
+    return Status(201, _detail_out(services.get_incident(request.auth, inc.pk), request.auth))
 
 
 @router.get("/incidents", response={200: IncidentListOut, 400: ErrorOut, 403: ErrorOut},
@@ -535,7 +550,7 @@ def list_incidents(
 @router.get("/incidents/{incident_id}", response={200: IncidentDetailOut, **ERRORS},
             summary="One incident with its calls, timeline, positions and referrals")
 def get_incident(request, incident_id: int):
-    return _detail_out(services.get_incident(request.auth, incident_id))
+    return _detail_out(services.get_incident(request.auth, incident_id), request.auth)
 
 
 @router.patch("/incidents/{incident_id}/status", response={200: IncidentOut, **ERRORS},

@@ -361,6 +361,12 @@ def incident_detail(request, actor, incident_id: int):
         ref.ack_seconds = stats.seconds_between(ref.requested_at, ref.acknowledged_at)
         ref.ack_text = duration_text(ref.ack_seconds) if ref.ack_seconds is not None else ""
     policy = PriorityPolicy.objects.filter(priority=incident.priority).first()
+    timeline = list(incident.timeline.select_related("actor", "organization").all())
+    if not show_numbers:
+        for entry in timeline:
+            for call in calls:
+                if call.caller_number:
+                    entry.text = entry.text.replace(call.caller_number, stats.mask_number(call.caller_number))
     return render(request, "callcenter/ops/incident.html", {
         "incident": incident,
         "region_name": names.get(incident.region_code, ""),
@@ -369,7 +375,7 @@ def incident_detail(request, actor, incident_id: int):
         "show_numbers": show_numbers,
         "positions": list(incident.positions.all()[:50]),
         "referrals": referrals,
-        "timeline": list(incident.timeline.select_related("actor", "organization").all()),
+        "timeline": timeline,
         "records": audit_rows(list(audit.history(incident)[:100])) if owner else None,
         "policy": policy,
         "age": age_text((now - incident.created_at).total_seconds()),
