@@ -84,3 +84,7 @@ from siaga.callcenter.api_referrals import router as referrals_router  # noqa: E
 api.add_router("/callcenter", callcenter_router)
 api.add_router("/callcenter/referrals", referrals_router)
 api.add_router("/public", public_router)
+
+from siaga.routing.api import router as routing_router  # noqa: E402
+
+api.add_router("/routing", routing_router)

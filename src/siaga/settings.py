@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "siaga.core",
     "siaga.geo",
+    "siaga.routing",
     "siaga.callcenter",
     "siaga.web",
 ]

@@ -1,0 +1,208 @@
+"""Routing benchmark: units-to-incident tables with the CCH against scipy and networkx Dijkstra, closures, load time.
+
+    .venv/bin/python benchmarks/bench_routing.py [--grid SIDE] [--runs N] [--calibrate]
+
+Prints, per network and per number of units (50, 200, 1,000): the median and 99th percentile of one table
+(all units to one incident) with the CCH (siaga.routing.engine), with scipy's one-to-all Dijkstra on the
+reversed graph, and with networkx's Dijkstra run once per unit; the ratios; the partial and full
+re-customisation after closing 100 random arcs; the load time of a persisted network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("SIAGA_VAR_DIR", tempfile.mkdtemp(prefix="bench-routing-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siaga.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import routingkit_cch as rk  # noqa: E402
+from django.conf import settings  # noqa: E402
+from scipy.sparse import csr_matrix  # noqa: E402
+from scipy.sparse.csgraph import dijkstra  # noqa: E402
+
+from siaga.routing import compile as comp  # noqa: E402
+from siaga.routing import services  # noqa: E402
+from siaga.routing.engine import INF, Engine  # noqa: E402
+
+
+def reference(a):
+    """The arc weights as a sparse matrix; of parallel arcs the cheapest."""
+    n = len(a["lat"])
+    w = a["travel_time_ds"]
+    order = np.lexsort((w, a["head"], a["tail"]))
+    t, h, w = a["tail"][order], a["head"][order], w[order]
+    first = np.ones(len(t), dtype=bool)
+    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    return csr_matrix((w[first].astype(float), (t[first], h[first])), shape=(n, n))
+
+
+def grid(side: int) -> dict:
+    """A side x side street grid (100 m blocks, two-way, every 10th street primary) as compiled arrays."""
+    n = side * side
+    idx = np.arange(n).reshape(side, side)
+    pairs = [np.stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()], 1), np.stack([idx[:-1, :].ravel(), idx[1:, :].ravel()], 1)]
+    e = np.concatenate(pairs)
+    tail = np.concatenate([e[:, 0], e[:, 1]]).astype(np.int32)
+    head = np.concatenate([e[:, 1], e[:, 0]]).astype(np.int32)
+    rows = tail // side
+    primary = (rows % 10 == 0) & (head // side == rows)
+    kmh = np.where(primary, 35.0, 20.0) * 1.25
+    tt = np.maximum(1, np.rint(100.0 / (kmh / 3.6) * 10)).astype(np.int32)
+    lat = -6.2 + (np.arange(n) // side) * 0.0009
+    lng = 106.8 + (np.arange(n) % side) * 0.0009
+    return {"lat": lat, "lng": lng, "tail": tail, "head": head, "travel_time_ds": tt,
+            "length_m": np.full(len(tail), 100.0, dtype=np.float32),
+            "road_class": np.where(primary, 2, 6).astype(np.int8),
+            "order": np.asarray(rk.compute_order_inertial(n, tail.tolist(), head.tolist(), lat.tolist(),
+                                                          lng.tolist()), dtype=np.int32)}
+
+
+def stats(xs):
+    xs = np.asarray(xs) * 1000
+    return float(np.median(xs)), float(np.percentile(xs, 99))
+
+
+def fmt(ms):
+    return f"{ms:.3f}" if ms < 10 else f"{ms:.1f}"
+
+
+def bench_tables(name: str, a: dict, runs: int, networkx_max_units: int = 1000):
+    engine = Engine(0, a)
+    n = len(a["lat"])
+    G = reference(a)
+    GT = G.T.tocsr()
+    nxg = None
+    if networkx_max_units:
+        import networkx as nx
+
+        nxg = nx.DiGraph()
+        coo = G.tocoo()
+        nxg.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()))
+    rng = np.random.default_rng(42)
+    print(f"\n## {name}: {n:,} nodes, {len(a['tail']):,} arcs; CCH built in {engine.build_seconds * 1000:.0f} ms")
+    print("| units | CCH median / p99 (ms) | scipy one-to-all median / p99 (ms) | networkx per-unit median / p99 (ms)"
+          " | scipy / CCH | networkx / CCH |")
+    print("|---|---|---|---|---|---|")
+    for k in (50, 200, 1000):
+        t_cch, t_sp, t_nx = [], [], []
+        for r in range(runs):
+            target = int(rng.integers(n))
+            units = rng.choice(n, size=min(k, n), replace=False).tolist()
+            t0 = time.perf_counter()
+            got = engine.node_times_to(units, target)
+            t_cch.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            ref = dijkstra(GT, indices=target)
+            t_sp.append(time.perf_counter() - t0)
+            assert got == [None if not np.isfinite(ref[u]) else int(ref[u]) for u in units]
+            if nxg is not None and k <= networkx_max_units and r < max(3, runs // (k // 50)):
+                import networkx as nx
+
+                t0 = time.perf_counter()
+                for u in units:
+                    nx.dijkstra_path_length(nxg, u, target)
+                t_nx.append(time.perf_counter() - t0)
+        c, s = stats(t_cch), stats(t_sp)
+        x = stats(t_nx) if t_nx else (float("nan"), float("nan"))
+        nx_cells = (f"{fmt(x[0])} / {fmt(x[1])} | ", f"{x[0] / c[0]:.0f}x") if t_nx else ("not run (too slow) | ", "-")
+        print(f"| {k:,} | {fmt(c[0])} / {fmt(c[1])} | {fmt(s[0])} / {fmt(s[1])} | {nx_cells[0]}"
+              f"{s[0] / c[0]:.0f}x | {nx_cells[1]} |")
+    return engine
+
+
+def bench_closures(engine: Engine, runs: int = 5):
+    rng = np.random.default_rng(7)
+    part, full, revert = [], [], []
+    for _ in range(runs):
+        closed = rng.choice(engine.m, 100, replace=False)
+        w = engine.base.copy()
+        w[closed] = INF
+        t0 = time.perf_counter()
+        engine.set_weights(w, partial=True)
+        part.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        engine.set_weights(engine.base, partial=True)
+        revert.append(time.perf_counter() - t0)
+        w2 = engine.base.copy()
+        w2[closed] = INF
+        t0 = time.perf_counter()
+        engine.set_weights(w2, partial=False)
+        full.append(time.perf_counter() - t0)
+        engine.set_weights(engine.base, partial=False)
+    p, f, rv = stats(part), stats(full), stats(revert)
+    print(f"\nClosing 100 random arcs: partial re-customisation {fmt(p[0])} ms (median of {runs}), "
+          f"full re-customisation {fmt(f[0])} ms, ratio {f[0] / p[0]:.1f}x; lifting them (partial) {fmt(rv[0])} ms")
+
+
+def bench_load(a: dict, name: str):
+    path = Path(settings.VAR_DIR) / "roads" / f"bench-{name}.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    services.save_arrays(a, path)
+    t0 = time.perf_counter()
+    arrays = services.load_arrays(path)
+    t1 = time.perf_counter()
+    engine = Engine(0, arrays)
+    t2 = time.perf_counter()
+    engine.snapper  # noqa: B018  (built lazily on the first snap)
+    t3 = time.perf_counter()
+    print(f"Persisted network ({path.stat().st_size / 1e6:.1f} MB .npz): load {1000 * (t1 - t0):.0f} ms + CCH "
+          f"{1000 * (t2 - t1):.0f} ms + snapping index {1000 * (t3 - t2):.0f} ms = {1000 * (t3 - t0):.0f} ms; "
+          f"baseline re-import from the source file: see 'compile' above")
+
+
+def calibrate():
+    for f in ("balikpapan_kota_drive.graphml", "helsinki.osm.pbf"):
+        a = comp.compile_graph(comp.read_road_file(Path(settings.DATA_DIR) / "roads" / f), comp.speed_profile()).arrays
+        n = len(a["lat"])
+        G = reference({**a, "travel_time_ds": a["length_m"]})
+        rng = np.random.default_rng(7)
+        S = rng.choice(n, 200, replace=False)
+        T = rng.integers(0, n, (200, 50))
+        D = dijkstra(G, indices=S)
+        nd = D[np.arange(200)[:, None], T]
+        hv = comp.haversine_m(a["lat"][S][:, None], a["lng"][S][:, None], a["lat"][T], a["lng"][T])
+        ok = hv > 500
+        print(f"{f}: median network/straight-line distance {np.median(nd[ok] / hv[ok]):.2f} over {ok.sum()} pairs")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--grid", type=int, default=0, help="also a synthetic grid of GRID x GRID nodes")
+    ap.add_argument("--grid-networkx-units", type=int, default=50,
+                    help="run the networkx baseline on the grid only up to this many units (it takes minutes)")
+    ap.add_argument("--calibrate", action="store_true")
+    args = ap.parse_args()
+    if args.calibrate:
+        return calibrate()
+    path = Path(settings.DATA_DIR) / "roads" / "helsinki.osm.pbf"
+    t0 = time.perf_counter()
+    a = comp.compile_graph(comp.read_road_file(path), comp.speed_profile()).arrays
+    print(f"compile {path.name} (read, weigh, SCC, nested-dissection order): {time.perf_counter() - t0:.2f} s")
+    engine = bench_tables("Helsinki (OSM PBF)", a, args.runs)
+    bench_closures(engine)
+    bench_load(a, "helsinki")
+    if args.grid:
+        t0 = time.perf_counter()
+        g = grid(args.grid)
+        print(f"\ngrid {args.grid}x{args.grid} built and ordered in {time.perf_counter() - t0:.1f} s")
+        engine = bench_tables(f"Synthetic grid {args.grid}x{args.grid}", g, max(5, args.runs // 10),
+                              networkx_max_units=args.grid_networkx_units)
+        bench_closures(engine)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Road routing: road-network import, CCH engine, travel-time tables, routes, closures."""

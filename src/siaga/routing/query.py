@@ -1,0 +1,183 @@
+"""Travel-time tables and routes between points: on a road network where one covers them, else estimated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from siaga.core.errors import ServiceError
+from siaga.core.permissions import Actor
+
+from . import compile as comp
+from .engine import Engine, get_engine
+from .models import RoadNetwork
+from .services import active_closures
+
+# Median ratio of shortest road distance to straight-line distance over random node pairs more than 500 m
+# apart (200 x 50 pairs per network, `benchmarks/bench_routing.py --calibrate`): Kota Balikpapan 1.67,
+# central Helsinki 1.49, about 1.6 pooled. Winding Indonesian street grids sit at the top of that range.
+DETOUR_FACTOR = 1.6
+# Road class whose profile speed an estimate assumes (with the emergency factor).
+FALLBACK_ROAD_CLASS = "secondary"
+# Between the point and its snapped road position a crew walks or crawls through an alley.
+ACCESS_SPEED_KMH = 10.0
+
+
+def fallback_speed_mps() -> float:
+    p = comp.speed_profile()
+    return p["speeds_kmh"][FALLBACK_ROAD_CLASS] * p["emergency_factor"] / 3.6
+
+
+def _check_point(p) -> tuple[float, float]:
+    try:
+        lat, lng = float(p[0]), float(p[1])
+    except (TypeError, ValueError, IndexError) as exc:
+        raise ServiceError(_("A point is given as [latitude, longitude]."), code="invalid_point") from exc
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ServiceError(_("The position is outside the valid latitude/longitude range."), code="invalid_position")
+    return lat, lng
+
+
+def _margin_deg() -> float:
+    return getattr(settings, "SIAGA_ROUTING_MAX_SNAP_M", 2000.0) / 111_000.0
+
+
+def networks_covering(lat: float, lng: float):
+    m = _margin_deg()
+    for net in RoadNetwork.objects.filter(active=True).order_by("-created_at", "-pk"):
+        b = net.bbox or []
+        if len(b) == 4 and b[0] - m <= lng <= b[2] + m and b[1] - m <= lat <= b[3] + m:
+            yield net
+
+
+@dataclass
+class Located:
+    """A point as the engine sees it: snapped onto a network, or not covered (estimate)."""
+
+    lat: float
+    lng: float
+    network: RoadNetwork | None = None
+    engine: Engine | None = None
+    snaps: list | None = None
+
+    @property
+    def snap_m(self) -> float:
+        return min(s.distance_m for s in self.snaps) if self.snaps else 0.0
+
+
+def locate(lat: float, lng: float, network: RoadNetwork | None = None) -> Located:
+    nets = [network] if network is not None else networks_covering(lat, lng)
+    for net in nets:
+        engine = ready_engine(net)
+        snaps = engine.snap(lat, lng)
+        if snaps:
+            return Located(lat, lng, net, engine, snaps)
+    return Located(lat, lng)
+
+
+def ready_engine(net: RoadNetwork) -> Engine:
+    """The network's engine with its metric matching the closures live right now (all processes agree)."""
+    engine = get_engine(net)
+    engine.sync_closures(active_closures(net.pk))
+    return engine
+
+
+def _estimate(a: Located, b: Located) -> dict:
+    metres = float(comp.haversine_m(a.lat, a.lng, b.lat, b.lng)) * DETOUR_FACTOR
+    return {"seconds": round(metres / fallback_speed_mps(), 1), "metres": round(metres, 1), "estimate": True}
+
+
+def _access_s(*located: Located) -> float:
+    return sum(x.snap_m for x in located) / (ACCESS_SPEED_KMH / 3.6)
+
+
+def table(actor: Actor, sources: list, target) -> dict:
+    """Travel time from every source (units) to one target (the incident), one many-to-one sweep per network."""
+    actor.require("routing.view")
+    if not sources:
+        raise ServiceError(_("Give at least one source point."), code="sources_required")
+    if len(sources) > 5000:
+        raise ServiceError(_("At most 5,000 source points per table."), code="too_many_sources")
+    tlat, tlng = _check_point(target)
+    tgt = locate(tlat, tlng)
+    located = []
+    for p in sources:
+        lat, lng = _check_point(p)
+        if tgt.network is None:
+            located.append(Located(lat, lng))
+            continue
+        # The target's engine is already in step with the closures: snap on it directly, no query per source.
+        snaps = tgt.engine.snap(lat, lng)
+        located.append(Located(lat, lng, tgt.network, tgt.engine, snaps) if snaps else Located(lat, lng))
+    rows = [None] * len(located)
+    on_net = [i for i, s in enumerate(located) if s.network is not None]
+    if tgt.network is not None and on_net:
+        eng = tgt.engine
+        arrivals = eng.arrivals(tgt.snaps)
+        times = eng.times_to([eng.departures(located[i].snaps) for i in on_net], arrivals)
+        for i, ds in zip(on_net, times):
+            if ds is None:
+                continue
+            p = eng.path(eng.departures(located[i].snaps), arrivals)
+            metres = p[1] if p else None
+            rows[i] = {"seconds": round(ds / 10 + _access_s(located[i], tgt), 1),
+                       "metres": round(metres + located[i].snap_m + tgt.snap_m, 1) if metres is not None else None,
+                       "estimate": False}
+    results = []
+    for i, s in enumerate(located):
+        row = rows[i] or _estimate(s, tgt)
+        row["snap_m"] = round(s.snap_m, 1) if s.snaps else None
+        results.append(row)
+    return {"network_id": tgt.network.pk if tgt.network else None, "target_snap_m":
+            round(tgt.snap_m, 1) if tgt.snaps else None, "results": results,
+            "estimate": any(r["estimate"] for r in results)}
+
+
+def _instructions(engine: Engine, pieces) -> list[dict]:
+    names = engine.a["names"]
+    out: list[dict] = []
+    for arc, f0, f1 in pieces:
+        name = str(names[engine.a["name_code"][arc]])
+        metres = float(engine.a["length_m"][arc]) * (f1 - f0)
+        if metres <= 0:
+            continue
+        if out and out[-1]["street"] == name:
+            out[-1]["metres"] += metres
+        else:
+            out.append({"street": name, "metres": metres})
+    for step in out:
+        street = step["street"] or _("unnamed road")
+        step["metres"] = round(step["metres"], 1)
+        dist = f"{step['metres'] / 1000:.1f} km" if step["metres"] >= 1000 else f"{step['metres']:.0f} m"
+        step["text"] = f"{street} {dist}"
+    return out
+
+
+def route(actor: Actor, origin, destination) -> dict:
+    """The fastest route with its geometry ([lat, lng] points) and street-by-street instructions."""
+    actor.require("routing.view")
+    a = locate(*_check_point(origin))
+    b = Located(*_check_point(destination))
+    if a.network is not None:
+        snaps = a.engine.snap(b.lat, b.lng)
+        if snaps:
+            b = Located(b.lat, b.lng, a.network, a.engine, snaps)
+    if a.network is not None and b.network is not None:
+        eng = a.engine
+        p = eng.path(eng.departures(a.snaps), eng.arrivals(b.snaps))
+        if p is not None:
+            ds, metres, pieces = p
+            geometry = [[a.lat, a.lng]]
+            for arc, f0, f1 in pieces:
+                pts = eng.snapper.arc_points(arc, f0, f1)
+                geometry.extend(pts[1:] if geometry and pts and pts[0] == geometry[-1] else pts)
+            geometry.append([b.lat, b.lng])
+            return {"network_id": a.network.pk, "seconds": round(ds / 10 + _access_s(a, b), 1),
+                    "metres": round(metres + a.snap_m + b.snap_m, 1), "estimate": False,
+                    "geometry": geometry, "instructions": _instructions(eng, pieces),
+                    "snap_m": [round(a.snap_m, 1), round(b.snap_m, 1)]}
+    est = _estimate(a, b)
+    return {"network_id": None, **est, "geometry": [[a.lat, a.lng], [b.lat, b.lng]], "instructions": [],
+            "snap_m": [None, None]}
