@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/bench_coverage.py [--demand 500] [--stations 3] [--candidates 150] [--k 5] [--runs 5]
 
-The network is /work/shared/data/roads/balikpapan_kota_drive.graphml (SIAGA_DATA_DIR/roads/), compiled in a
-temporary SIAGA_VAR_DIR. Our data has no kelurahan points for Balikpapan, so the demand points are stand-ins:
+The network is /work/shared/data/roads/balikpapan_kota_drive.graphml (SIAGA_DATA_DIR/roads/), compiled in process
+by the importer's compile_graph (no database; SIAGA_VAR_DIR is a temporary folder). Our data has no kelurahan
+points for Balikpapan, so the demand points are stand-ins:
 --demand network nodes drawn at random (seed 4), equal weight (Balikpapan has 34 kelurahan; 500 points is a
 heavier load on purpose). Stations and candidate sites are other random nodes. Target: P1, 8 minutes.
 
@@ -40,7 +41,7 @@ from scipy.sparse.csgraph import dijkstra  # noqa: E402
 
 from siaga.routing import compile as comp  # noqa: E402
 from siaga.routing import coverage  # noqa: E402
-from siaga.routing.engine import INF, Engine  # noqa: E402
+from siaga.routing.engine import Engine  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_routing import reference  # noqa: E402
@@ -60,10 +61,8 @@ def cch_matrix(engine: Engine, sources, targets) -> np.ndarray:
     q = rk.CCHOneToMany(engine.metric, [int(t) for t in targets])
     out = np.empty((len(sources), len(targets)))
     for i, s in enumerate(sources):
-        d = np.array(q.distances_from(int(s)), dtype=float)
-        out[i] = d
+        out[i] = coverage._as_seconds_array(q.distances_from(int(s)))
     del q
-    out[out >= INF] = np.inf
     return out / 10.0
 
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("callcenter/", include("siaga.callcenter.urls")),
     path("lapor/", include("siaga.callcenter.urls_public")),
+    path("routing/", include("siaga.routing.urls")),
     path("", include("siaga.web.urls")),
 ]

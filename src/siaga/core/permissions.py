@@ -17,28 +17,30 @@ from django.utils.translation import gettext as _
 from .models import Membership, Organization, Role
 
 # Permission names are "<area>.<verb>". Later capabilities add their own to this table.
-_VIEW_COMMON = {"region.view", "organization.view", "map.view", "stream.view", "routing.view"}
+_VIEW_COMMON = {"region.view", "organization.view", "map.view", "stream.view"}
 
 _CALL_CENTER = {"incident.view", "incident.create", "incident.update", "call.create", "call.view",
-                "referral.view", "referral.manage", "callcenter.stats"}
+                "referral.view", "referral.manage", "callcenter.stats", "routing.view"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CALL_TAKER: frozenset(_VIEW_COMMON | _CALL_CENTER),
     Role.DISPATCHER: frozenset(_VIEW_COMMON | {"incident.view", "incident.update", "call.view", "referral.view",
                                                "unit.view", "dispatch.create", "callcenter.stats",
-                                               "routing.manage"}),
+                                               "routing.view", "routing.manage"}),
     Role.AGENCY_LIAISON: frozenset(_VIEW_COMMON | {"incident.view", "referral.view", "referral.respond"}),
-    Role.AMBULANCE_CREW: frozenset(_VIEW_COMMON | {"unit.view", "unit.update_status", "position.create"}),
+    Role.AMBULANCE_CREW: frozenset(_VIEW_COMMON | {"unit.view", "unit.update_status", "position.create",
+                                                   "routing.view"}),
     Role.BLOOD_BANK_OFFICER: frozenset(_VIEW_COMMON | {"blood.view", "blood.manage"}),
     Role.HOSPITAL_OFFICER: frozenset(_VIEW_COMMON | {"hospital.manage", "blood.request", "incident.view",
                                                      "referral.view", "referral.respond"}),
     Role.DISASTER_MANAGER: frozenset(_VIEW_COMMON | {"disaster.view", "disaster.manage", "boundary.import",
                                                      "incident.view", "referral.view", "referral.respond",
-                                                     "routing.manage"}),
+                                                     "routing.view", "routing.manage"}),
     Role.VOLUNTEER: frozenset(_VIEW_COMMON | {"disaster.view"}),
     Role.KADER: frozenset(_VIEW_COMMON | {"health.view", "health.record"}),
     Role.CIVIL_REGISTRATION_OFFICER: frozenset(_VIEW_COMMON | {"vital_event.view", "vital_event.register"}),
-    Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view", "callcenter.stats", "referral.view"}),
+    Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view", "callcenter.stats", "referral.view",
+                                           "routing.view"}),
     Role.ADMINISTRATOR: frozenset(
         _VIEW_COMMON
         | {
@@ -50,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "callcenter.configure",
             "callcenter.stats",
             "referral.view",
+            "routing.view",
             "routing.manage",
         }
     ),
@@ -62,6 +65,7 @@ TOPIC_PERMISSIONS: dict[str, str] = {
     "calls": "call.view",
     "incidents": "incident.view",
     "referrals": "referral.view",
+    "roads": "routing.view",
 }
 
 

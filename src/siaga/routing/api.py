@@ -145,3 +145,64 @@ def lift_closure(request, closure_id: int):
     return services.lift_closure(request.auth, closure_id)
 
 
+
+
+# --- coverage planning ---------------------------------------------------------------------------------
+class CoverageIn(Schema):
+    network_id: int | None = None
+    region_code: str = Field("", max_length=20)
+    stations: list[Point] | None = Field(None, description="[[lat, lng], ...]; default: the visible organisations "
+                                                          "of kinds psc119, pmi_branch, hospital, fire, bpbd")
+    priority: int = Field(1, ge=1, le=4)
+    k: int = Field(0, ge=0, le=10, description="how many new posts to suggest")
+    candidates: list[Point] | None = Field(None, description="candidate sites; default: the kelurahan centroids")
+
+
+class DemandOut(Schema):
+    code: str
+    name: str
+    lat: float
+    lng: float
+    best_seconds: float | None
+    estimate: bool
+
+
+class StationOut(Schema):
+    lat: float
+    lng: float
+    name: str
+    kind: str
+
+
+class SuggestionOut(Schema):
+    lat: float
+    lng: float
+    gained_weight: float
+    gained_share: float
+    covered_share: float
+    estimate: bool
+
+
+class CoverageOut(Schema):
+    network_id: int
+    region_code: str
+    weighted_by_population: bool
+    priority: int
+    targets_minutes: dict[str, int]
+    shares: dict[str, float]
+    uncovered: list[DemandOut]
+    uncovered_by_priority: dict[str, int]
+    demand_count: int
+    demand: list[DemandOut]
+    stations: list[StationOut]
+    suggestions: list[SuggestionOut]
+    estimate: bool
+
+
+@router.post("/coverage", response={200: CoverageOut, **ERRORS},
+             summary="Share of population reached within each priority's target time; sites for new posts")
+def coverage_report(request, body: CoverageIn):
+    from . import coverage
+
+    return coverage.coverage(request.auth, network_id=body.network_id, region_code=body.region_code,
+                             stations=body.stations, priority=body.priority, k=body.k, candidates=body.candidates)

@@ -20,6 +20,7 @@ from siaga.core.permissions import Actor
 from siaga.core.services import validate_region_code
 
 from . import compile as comp
+from .events import emit_closure
 from .models import ClosureKind, RoadClosure, RoadNetwork
 
 
@@ -186,6 +187,7 @@ def create_closure(actor: Actor, *, network_id: int, kind: str, reason: str, arc
                                    kind=kind, reason=reason.strip(), author=actor.user if actor.user_id else None,
                                    starts_at=starts_at, ends_at=ends_at, **fields)
     audit.created(actor, c)
+    emit_closure("road.closure_created", c)
     return c
 
 
@@ -200,6 +202,7 @@ def lift_closure(actor: Actor, closure_id: int) -> RoadClosure:
     c.lifted_by = actor.user if actor.user_id else None
     c.save(update_fields=["lifted_at", "lifted_by"])
     audit.updated(actor, c, before)
+    emit_closure("road.closure_lifted", c)
     return c
 
 

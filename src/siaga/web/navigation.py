@@ -33,6 +33,8 @@ NAVIGATION: dict[str, list[NavEntry]] = {
     "referral.respond": [NavEntry(_("Our referrals"), "callcenter:referrals_agency", "✔")],
     "callcenter.stats": [NavEntry(_("Evaluation"), "callcenter:evaluation", "▤")],
     "map.view": [NavEntry(_("Map"), "web:map", "◈")],
+    "routing.view": [NavEntry(_("Coverage"), "routing:coverage", "◎"),
+                     NavEntry(_("Road closures"), "routing:closures", "⛔")],
     "organization.view": [NavEntry(_("Organisations"), "web:organizations", "▦", also=("web:organization",))],
     "region.view": [NavEntry(_("Regions"), "web:regions", "⌕")],
     "audit.view": [NavEntry(_("Audit trail"), "web:audit", "☰")],
