@@ -13,41 +13,13 @@ from shapely.geometry import shape
 from siaga.core.models import Membership, Organization, User
 from siaga.geo.models import Region
 from siaga.geo.search import normalize
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser  # noqa: F401  (fixture)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KELURAHAN_FILE = "regions/kel_kota_mojokerto_3576.geojson"
 SCREENSHOT = Path(os.environ.get("SIAGA_MAP_SCREENSHOT", "/tmp/siaga-map.png"))
 PASSWORD = "Rahasia-Siaga-2026"
-# What the page will be held to once the Content-Security-Policy lands: nothing inline, nothing remote.
-STRICT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

@@ -14,13 +14,8 @@ from siaga.callcenter.models import Incident, LocationLink, Position
 from tests.servers import asgi_server  # noqa: F401  (fixture)
 
 from .public_helpers import IN_KOTA, setup_public
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser  # noqa: F401  (fixture)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# The policy the pages must live under: nothing inline, nothing remote.
-STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-              "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 SHOTS = Path(os.environ.get("SIAGA_SCREENSHOT_DIR", "/tmp"))
 
@@ -53,19 +48,6 @@ def _in_thread(fn):
 def center(transactional_db, regions, settings):
     settings.SIAGA_REPORT_MIN_FILL_SECONDS = 1
     return setup_public(regions)
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _phone(browser, base, problems):

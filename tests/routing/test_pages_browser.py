@@ -9,24 +9,12 @@ import pytest
 from siaga.core.models import Membership, Organization, User
 from siaga.core.permissions import system_actor
 from siaga.geo.models import Region
-from tests.browser.test_map_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _with_strict_csp
+from tests.browser.test_map_browser import PASSWORD, _with_strict_csp
 
 from .conftest import SQUARE_EDGES, SQUARE_NODES, write_graphml
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
