@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import re
-from functools import wraps
 from urllib.parse import urlencode
 
 from asgiref.sync import sync_to_async
-from django.contrib.auth.decorators import login_required
 from django.core.handlers.asgi import ASGIRequest
 from django.db.models import Count, Min, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from siaga.core import audit
-from siaga.core.errors import NotFound, ServiceError
-from siaga.core.models import AuditLog
-from siaga.core.permissions import PermissionDenied
+from siaga.core.errors import ServiceError
+from siaga.core.pages import AUDIT_HIDDEN_FIELDS as AUDIT_HIDDEN_BASE
+from siaga.core.pages import audit_rows as shared_audit_rows
+from siaga.core.pages import page
 from siaga.geo.models import Level, Region
 
 from . import exports, stats
@@ -48,38 +46,8 @@ PRIORITY_CLASSES = {1: "p1", 2: "p2", 3: "p3", 4: "p4"}
 # --- shared page plumbing -----------------------------------------------------------------------------
 
 
-def _actor(request):
-    actor = getattr(request, "actor", None)
-    return actor if actor else None
-
-
-def _error(request, status: int, message: str = ""):
-    return render(request, f"{status}.html", {"message": message}, status=status)
-
-
-def ops_page(perm: str):
-    """Login required, an actor with perm required; service refusals become the 403/404 pages."""
-
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            actor = _actor(request)
-            if actor is None:
-                return render(request, "web/no_membership.html", status=403)
-            try:
-                actor.require(perm)
-                response = view(request, actor, *args, **kwargs)
-            except PermissionDenied as exc:
-                return _error(request, 403, exc.message)
-            except NotFound as exc:
-                return _error(request, 404, exc.message)
-            patch_cache_control(response, private=True, no_store=True)
-            return response
-
-        return wrapper
-
-    return decorate
+# Every call-center page: login, an acting membership and one permission (the shared rule in core.pages).
+ops_page = page
 
 
 def region_names(codes) -> dict[str, str]:
@@ -321,25 +289,12 @@ def board_fragment(request, actor):
 
 # --- incident detail ---------------------------------------------------------------------------------------
 
-AUDIT_HIDDEN_FIELDS = {"id", "created_at", "updated_at", "tracking_token"}
+AUDIT_HIDDEN_FIELDS = AUDIT_HIDDEN_BASE | {"tracking_token"}
 
 
 def audit_rows(records):
-    """Audit records prepared for web/components/audit_table.html."""
-
-    def short(value):
-        text = "—" if value in (None, "", {}, []) else str(value)
-        return text if len(text) <= 80 else text[:79] + "…"
-
-    for rec in records:
-        changes = rec.changes if isinstance(rec.changes, dict) else {}
-        rec.change_rows = [
-            (field, short(pair[0]), short(pair[1]))
-            for field, pair in changes.items()
-            if isinstance(pair, (list, tuple)) and len(pair) == 2 and field not in AUDIT_HIDDEN_FIELDS
-        ]
-        rec.is_create = rec.action == AuditLog.Action.CREATE
-    return records
+    """Audit records prepared for web/components/audit_table.html (the public tracking token hidden)."""
+    return shared_audit_rows(records, AUDIT_HIDDEN_FIELDS)
 
 
 @ops_page("incident.view")

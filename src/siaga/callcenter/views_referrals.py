@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from siaga.core.errors import NotFound, ServiceError
-from siaga.core.permissions import PermissionDenied
+from siaga.core.pages import page
 from siaga.geo.models import Region
 
 from . import referrals as svc
@@ -26,35 +23,8 @@ LIVE_EVENTS = ["referral.requested", "referral.acknowledged", "referral.committe
 RECENT_FINISHED = 20
 
 
-def _actor(request):
-    actor = getattr(request, "actor", None)
-    return actor if actor else None
-
-
-def staff_page(perm: str):
-    """Login and an acting membership required, plus one permission; refusals become the 403/404 pages."""
-
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            actor = _actor(request)
-            if actor is None:
-                return render(request, "web/no_membership.html", status=403)
-            try:
-                actor.require(perm)
-                response = view(request, actor, *args, **kwargs)
-            except PermissionDenied as exc:
-                return render(request, "403.html", {"message": exc.message}, status=403)
-            except NotFound as exc:
-                return render(request, "404.html", {"message": exc.message}, status=404)
-            # One organisation's referrals: never kept by a shared cache.
-            patch_cache_control(response, private=True, no_cache=True)
-            return response
-
-        return wrapper
-
-    return decorate
+# Login, an acting membership and one permission: the rule every page shares (core.pages).
+staff_page = page
 
 
 def _clock(seconds: int | None) -> str:

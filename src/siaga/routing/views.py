@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from siaga.core.errors import NotFound, ServiceError
 from siaga.geo.models import Region
-from siaga.web.views import boundaries_url, page
+from siaga.core.pages import page
+from siaga.web.views import boundaries_url
 
 from . import coverage, services
 from .models import ClosureKind, RoadNetwork

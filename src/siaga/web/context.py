@@ -8,13 +8,10 @@ from django.conf import settings
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
+from siaga.core.pages import get_actor
+
 from .navigation import menu_for
 
-
-def get_actor(request):
-    """request.actor unwrapped to None when there is none (the middleware sets a lazy object)."""
-    actor = getattr(request, "actor", None)
-    return actor if actor else None
 
 
 def region_name(code: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -22,10 +21,11 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_POST
 
 from siaga.core import audit, services
-from siaga.core.errors import NotFound, error_body
+from siaga.core.errors import error_body
 from siaga.core.middleware import SESSION_MEMBERSHIP_KEY
 from siaga.core.models import AuditLog, Membership, User
-from siaga.core.permissions import PermissionDenied
+from siaga.core.pages import audit_rows, page, render_error
+
 from siaga.geo.models import Level, Region
 
 from .context import get_actor, scope_label
@@ -42,44 +42,6 @@ INDONESIA_CENTER = (-2.5, 118.0)
 
 
 # --- answers shared by every page ---------------------------------------------------------------
-def render_error(request, status: int, message: str = ""):
-    return render(request, f"{status}.html", {"message": message}, status=status)
-
-
-def no_membership(request):
-    return render(request, "web/no_membership.html", status=403)
-
-
-def page(perm: str | None = None):
-    """Login required, an actor required (else a friendly page), optional permission; the view gets the actor.
-
-    Service refusals become the 403 and 404 pages, so views just call services and let them decide.
-    """
-
-    def decorate(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            actor = get_actor(request)
-            if actor is None:
-                return no_membership(request)
-            try:
-                if perm:
-                    actor.require(perm)
-                response = view(request, actor, *args, **kwargs)
-            except PermissionDenied as exc:
-                return render_error(request, 403, exc.message)
-            except NotFound as exc:
-                return render_error(request, 404, exc.message)
-            # Pages carry one user's data: never let a shared cache keep them.
-            patch_cache_control(response, private=True)
-            return response
-
-        return wrapper
-
-    return decorate
-
-
 def safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -292,26 +254,9 @@ def organization_list(request, actor):
                   {"page_obj": page_obj, "q": q, "query": urlencode({"q": q}) if q else ""})
 
 
-# Bookkeeping columns every row has; listing them in each record only hides the real change.
-AUDIT_HIDDEN_FIELDS = {"id", "created_at", "updated_at"}
-
-
 def _audit_rows(records):
-    """Audit records with their changes as (field, before, after) rows, long values shortened."""
-
-    def short(value):
-        text = "—" if value in (None, "", {}, []) else str(value)
-        return text if len(text) <= 80 else text[:79] + "…"
-
-    for rec in records:
-        changes = rec.changes if isinstance(rec.changes, dict) else {}
-        rec.change_rows = [
-            (field, short(pair[0]), short(pair[1]))
-            for field, pair in changes.items()
-            if isinstance(pair, (list, tuple)) and len(pair) == 2 and field not in AUDIT_HIDDEN_FIELDS
-        ]
-        # A new record has no "before": show its values alone.
-        rec.is_create = rec.action == AuditLog.Action.CREATE
+    """Audit rows for display, each organisation record linked to its page."""
+    for rec in audit_rows(records):
         if rec.model == "core.organization" and rec.object_id.isdigit():
             rec.link = reverse("web:organization", args=[int(rec.object_id)])
     return records
