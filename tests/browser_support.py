@@ -37,3 +37,20 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+def with_strict_csp(route):
+    """A Playwright route handler that serves our pages as they are, with the strict CSP added to HTML."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        # Redirects must reach the browser as redirects, or it would stay on the old address.
+        response = route.fetch(max_redirects=0)
+        headers = dict(response.headers)
+        if headers.get("content-type", "").startswith("text/html"):
+            headers["content-security-policy"] = STRICT_CSP
+        route.fulfill(response=response, headers=headers)
+    except PlaywrightError as exc:
+        # A request the page abandoned (it navigated or closed meanwhile) has no one left to answer.
+        if "disposed" not in str(exc) and "closed" not in str(exc):
+            raise

@@ -20,7 +20,7 @@ from siaga.core.models import Membership, Organization, User
 from siaga.geo.models import Region
 from siaga.geo.search import normalize
 from tests.servers import asgi_server  # noqa: F401  (fixture)
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser  # noqa: F401  (fixture)
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser, with_strict_csp  # noqa: F401
 
 KELURAHAN_FILE = "regions/kel_kota_mojokerto_3576.geojson"
 KECAMATAN = {"35.76.01": "Prajuritkulon", "35.76.02": "Magersari", "35.76.03": "Kranggan"}
@@ -73,13 +73,7 @@ def mojokerto(transactional_db):
     return users
 
 
-def _strict_csp(route):
-    # Redirects must reach the browser as redirects, or it would stay on the old address.
-    response = route.fetch(max_redirects=0)
-    headers = dict(response.headers)
-    if headers.get("content-type", "").startswith("text/html"):
-        headers["content-security-policy"] = STRICT_CSP
-    route.fulfill(response=response, headers=headers)
+_strict_csp = with_strict_csp
 
 
 def _open(browser, server, username, **context_args):

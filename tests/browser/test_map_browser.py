@@ -13,7 +13,7 @@ from shapely.geometry import shape
 from siaga.core.models import Membership, Organization, User
 from siaga.geo.models import Region
 from siaga.geo.search import normalize
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser  # noqa: F401  (fixture)
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser, with_strict_csp  # noqa: F401
 
 KELURAHAN_FILE = "regions/kel_kota_mojokerto_3576.geojson"
 SCREENSHOT = Path(os.environ.get("SIAGA_MAP_SCREENSHOT", "/tmp/siaga-map.png"))
@@ -50,13 +50,7 @@ def mojokerto(transactional_db):
     return {"user": user, "features": features}
 
 
-def _with_strict_csp(route):
-    # Redirects must reach the browser as redirects, or it would stay on the old address.
-    response = route.fetch(max_redirects=0)
-    headers = dict(response.headers)
-    if headers.get("content-type", "").startswith("text/html"):
-        headers["content-security-policy"] = STRICT_CSP
-    route.fulfill(response=response, headers=headers)
+_with_strict_csp = with_strict_csp
 
 
 def test_home_map_draws_the_kelurahan_on_a_phone(live_server, mojokerto, browser):

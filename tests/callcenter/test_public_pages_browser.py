@@ -14,7 +14,7 @@ from siaga.callcenter.models import Incident, LocationLink, Position
 from tests.servers import asgi_server  # noqa: F401  (fixture)
 
 from .public_helpers import IN_KOTA, setup_public
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser  # noqa: F401  (fixture)
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser, with_strict_csp  # noqa: F401
 
 
 SHOTS = Path(os.environ.get("SIAGA_SCREENSHOT_DIR", "/tmp"))
@@ -58,14 +58,7 @@ def _phone(browser, base, problems):
     page.on("console", lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
 
-    def strict(route):
-        response = route.fetch(max_redirects=0)
-        headers = dict(response.headers)
-        if headers.get("content-type", "").startswith("text/html"):
-            headers["content-security-policy"] = STRICT_CSP
-        route.fulfill(response=response, headers=headers)
-
-    page.route(lambda u: u.startswith(base), strict)
+    page.route(lambda u: u.startswith(base), with_strict_csp)
     return context, page
 
 

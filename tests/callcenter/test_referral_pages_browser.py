@@ -15,7 +15,7 @@ from tests.conftest import client_for
 from tests.servers import asgi_server  # noqa: F401  (fixture)
 
 from .referrals_helpers import world  # noqa: F401
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser  # noqa: F401  (fixture)
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser, with_strict_csp  # noqa: F401
 
 SHOTS = Path(os.environ.get("SIAGA_SCREENSHOT_DIR", "/tmp"))
 # Generous so a loaded CI machine cannot make it flaky; a reload would never satisfy it at any timeout.
@@ -57,12 +57,7 @@ def _in_thread(fn):
     return box.get("value")
 
 
-def _with_strict_csp(route):
-    response = route.fetch(max_redirects=0)
-    headers = dict(response.headers)
-    if headers.get("content-type", "").startswith("text/html"):
-        headers["content-security-policy"] = STRICT_CSP
-    route.fulfill(response=response, headers=headers)
+_with_strict_csp = with_strict_csp
 
 
 def _phone(browser, url, cookies, problems):

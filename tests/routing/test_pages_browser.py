@@ -88,4 +88,5 @@ def test_coverage_and_closures_on_a_phone(live_server, square_city, browser):
     page.click("[data-closure-id] button[type=submit]")
     page.wait_for_selector("[data-closure-list] >> text=/tidak ada|No road/i")
     assert problems == [], problems
+    page.unroute_all(behavior="ignoreErrors")
     context.close()
