@@ -26,6 +26,10 @@ def test_switching_while_logged_in_is_stored_on_the_user(orgs, make_user, login)
     user.refresh_from_db()
     assert user.preferred_language == "en"
     assert 'lang="en"' in c.get("/").content.decode()
+    from siaga.core.models import AuditLog
+
+    rec = AuditLog.objects.get(model="core.user", object_id=str(user.pk))
+    assert rec.changes == {"preferred_language": ["id", "en"]} and rec.actor == user
 
 
 def test_a_choice_made_on_the_login_page_wins_at_login(orgs, make_user):

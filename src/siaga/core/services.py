@@ -142,3 +142,23 @@ def add_membership(actor: Actor, *, user: User, organization_id: int, role: str,
         m.save()
         audit.updated(actor, m, before)
     return m
+
+
+@transaction.atomic
+def set_preferred_language(user: User, language: str) -> bool:
+    """Remember a user's language for their next login; returns False for a language Siaga does not offer."""
+    from django.conf import settings
+
+    from .permissions import Actor
+
+    if language not in dict(settings.LANGUAGES):
+        return False
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.preferred_language == language:
+        return True
+    before = audit.snapshot(user)
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    # The user changes their own preference: they are the actor, acting for no organisation.
+    audit.updated(Actor(user=user, membership=None, organization=None, role=None), user, before)
+    return True

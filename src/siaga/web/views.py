@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from siaga.core import audit, services
 from siaga.core.errors import error_body
 from siaga.core.middleware import SESSION_MEMBERSHIP_KEY
-from siaga.core.models import AuditLog, Membership, User
+from siaga.core.models import AuditLog, Membership
 from siaga.core.pages import audit_rows, page, render_error
 
 from siaga.geo.models import Level, Region
@@ -157,7 +157,7 @@ class LoginView(auth_views.LoginView):
         languages = dict(settings.LANGUAGES)
         if chosen in languages and chosen != user.preferred_language:
             # The language picked on the login page is the user's latest explicit choice: keep it.
-            User.objects.filter(pk=user.pk).update(preferred_language=chosen)
+            services.set_preferred_language(user, chosen)
             user.preferred_language = chosen
         if user.preferred_language in languages:
             _set_language_cookie(response, user.preferred_language)
@@ -171,7 +171,7 @@ def set_language(request):
     language = request.POST.get("language", "")
     if language in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
-            User.objects.filter(pk=request.user.pk).update(preferred_language=language)
+            services.set_preferred_language(request.user, language)
         else:
             request.session[SESSION_LANGUAGE_CHOSEN_KEY] = language
     return response
