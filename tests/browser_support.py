@@ -54,3 +54,27 @@ def with_strict_csp(route):
         # A request the page abandoned (it navigated or closed meanwhile) has no one left to answer.
         if "disposed" not in str(exc) and "closed" not in str(exc):
             raise
+
+
+def in_thread(fn):
+    """Run database work off the Playwright thread (Django refuses sync ORM calls beside a running loop)."""
+    import threading
+
+    box = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the test
+            box["error"] = exc
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(30)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")

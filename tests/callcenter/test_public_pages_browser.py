@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from siaga.callcenter.models import Incident, LocationLink, Position
 from tests.servers import asgi_server  # noqa: F401  (fixture)
 
 from .public_helpers import IN_KOTA, setup_public
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser, with_strict_csp  # noqa: F401
+from tests.browser_support import browser, in_thread, with_strict_csp  # noqa: F401  (browser is a fixture)
 
 
 SHOTS = Path(os.environ.get("SIAGA_SCREENSHOT_DIR", "/tmp"))
@@ -22,26 +21,7 @@ SHOTS = Path(os.environ.get("SIAGA_SCREENSHOT_DIR", "/tmp"))
 pytestmark = pytest.mark.browser
 
 
-def _in_thread(fn):
-    """Database work off the Playwright thread (Django refuses sync ORM calls beside a running event loop)."""
-    box = {}
-
-    def run():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # re-raised in the test
-            box["error"] = exc
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-
-    t = threading.Thread(target=run)
-    t.start()
-    t.join(30)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
+_in_thread = in_thread
 
 
 @pytest.fixture

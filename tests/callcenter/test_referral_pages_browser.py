@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from tests.conftest import client_for
 from tests.servers import asgi_server  # noqa: F401  (fixture)
 
 from .referrals_helpers import world  # noqa: F401
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser, with_strict_csp  # noqa: F401
+from tests.browser_support import browser, in_thread, with_strict_csp  # noqa: F401  (browser is a fixture)
 
 SHOTS = Path(os.environ.get("SIAGA_SCREENSHOT_DIR", "/tmp"))
 # Generous so a loaded CI machine cannot make it flaky; a reload would never satisfy it at any timeout.
@@ -35,26 +34,7 @@ def cookies(world, asgi_server):  # noqa: F811
     return out
 
 
-def _in_thread(fn):
-    """Run database work off the Playwright thread (Django refuses sync ORM calls beside a running loop)."""
-    box = {}
-
-    def run():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # re-raised in the test
-            box["error"] = exc
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-
-    t = threading.Thread(target=run)
-    t.start()
-    t.join(30)
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
+_in_thread = in_thread
 
 
 _with_strict_csp = with_strict_csp
