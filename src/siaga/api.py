@@ -88,3 +88,9 @@ api.add_router("/public", public_router)
 from siaga.routing.api import router as routing_router  # noqa: E402
 
 api.add_router("/routing", routing_router)
+
+from siaga.dispatch.api import router as dispatch_router  # noqa: E402
+from siaga.blood.api import router as blood_router  # noqa: E402
+
+api.add_router("/dispatch", dispatch_router)
+api.add_router("/blood", blood_router)

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "siaga.geo",
     "siaga.routing",
     "siaga.callcenter",
+    "siaga.dispatch",
+    "siaga.blood",
     "siaga.web",
 ]
 

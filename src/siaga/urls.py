@@ -15,5 +15,7 @@ urlpatterns = [
     path("callcenter/", include("siaga.callcenter.urls")),
     path("lapor/", include("siaga.callcenter.urls_public")),
     path("routing/", include("siaga.routing.urls")),
+    path("dispatch/", include("siaga.dispatch.urls")),
+    path("darah/", include("siaga.blood.urls")),
     path("", include("siaga.web.urls")),
 ]

@@ -25,14 +25,16 @@ _CALL_CENTER = {"incident.view", "incident.create", "incident.update", "call.cre
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.CALL_TAKER: frozenset(_VIEW_COMMON | _CALL_CENTER),
     Role.DISPATCHER: frozenset(_VIEW_COMMON | {"incident.view", "incident.update", "call.view", "referral.view",
-                                               "unit.view", "dispatch.create", "callcenter.stats",
+                                               "unit.view", "unit.manage", "roster.manage", "dispatch.create",
+                                               "dispatch.stats", "hospital.view", "callcenter.stats",
                                                "routing.view", "routing.manage"}),
     Role.AGENCY_LIAISON: frozenset(_VIEW_COMMON | {"incident.view", "referral.view", "referral.respond"}),
     Role.AMBULANCE_CREW: frozenset(_VIEW_COMMON | {"unit.view", "unit.update_status", "position.create",
-                                                   "routing.view"}),
-    Role.BLOOD_BANK_OFFICER: frozenset(_VIEW_COMMON | {"blood.view", "blood.manage"}),
-    Role.HOSPITAL_OFFICER: frozenset(_VIEW_COMMON | {"hospital.manage", "blood.request", "incident.view",
-                                                     "referral.view", "referral.respond"}),
+                                                   "hospital.view", "routing.view"}),
+    Role.BLOOD_BANK_OFFICER: frozenset(_VIEW_COMMON | {"blood.view", "blood.manage", "blood.stats"}),
+    Role.HOSPITAL_OFFICER: frozenset(_VIEW_COMMON | {"hospital.view", "hospital.manage", "blood.view",
+                                                     "blood.request", "incident.view", "referral.view",
+                                                     "referral.respond"}),
     Role.DISASTER_MANAGER: frozenset(_VIEW_COMMON | {"disaster.view", "disaster.manage", "boundary.import",
                                                      "incident.view", "referral.view", "referral.respond",
                                                      "routing.view", "routing.manage"}),
@@ -40,7 +42,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.KADER: frozenset(_VIEW_COMMON | {"health.view", "health.record"}),
     Role.CIVIL_REGISTRATION_OFFICER: frozenset(_VIEW_COMMON | {"vital_event.view", "vital_event.register"}),
     Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view", "callcenter.stats", "referral.view",
-                                           "routing.view"}),
+                                           "routing.view", "dispatch.stats", "blood.stats"}),
     Role.ADMINISTRATOR: frozenset(
         _VIEW_COMMON
         | {
@@ -54,6 +56,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "referral.view",
             "routing.view",
             "routing.manage",
+            "unit.view",
+            "unit.manage",
+            "roster.manage",
+            "hospital.view",
+            "dispatch.stats",
+            "blood.stats",
         }
     ),
 }
@@ -66,6 +74,10 @@ TOPIC_PERMISSIONS: dict[str, str] = {
     "incidents": "incident.view",
     "referrals": "referral.view",
     "roads": "routing.view",
+    "units": "unit.view",
+    "dispatches": "unit.view",
+    "hospitals": "hospital.view",
+    "blood": "blood.view",
 }
 
 

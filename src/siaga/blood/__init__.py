@@ -1,0 +1,1 @@
+"""Blood service: see models.py and services.py."""

@@ -1,0 +1,5 @@
+"""Blood service API."""
+
+from ninja import Router
+
+router = Router(tags=["blood"])

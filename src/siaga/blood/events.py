@@ -1,0 +1,1 @@
+"""Blood service event types and their payload schemas."""

@@ -1,0 +1,1 @@
+"""Blood service records."""

@@ -1,0 +1,4 @@
+"""Blood service pages."""
+
+app_name = "blood"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Dispatch: see models.py and services.py."""

@@ -1,0 +1,5 @@
+"""Dispatch API."""
+
+from ninja import Router
+
+router = Router(tags=["dispatch"])

@@ -1,0 +1,1 @@
+"""Dispatch event types and their payload schemas."""

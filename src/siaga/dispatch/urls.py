@@ -1,0 +1,4 @@
+"""Dispatch pages."""
+
+app_name = "dispatch"
+urlpatterns: list = []
