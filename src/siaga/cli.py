@@ -40,6 +40,8 @@ def serve(argv: list[str]) -> int:
         print("siaga serve: --workers > 1 needs SIAGA_BUS=redis://... (the in-process bus cannot reach other "
               "workers' live streams)", file=sys.stderr)
         return 2
+    # Deadline alarms run in every server process (see siaga.core.ticker); SIAGA_TICKER=0 turns them off.
+    os.environ.setdefault("SIAGA_TICKER", "1")
     uvicorn.run(
         "siaga.asgi:application",
         host=a.host,

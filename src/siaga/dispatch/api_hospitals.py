@@ -1,0 +1,5 @@
+"""Dispatch API: hospitals."""
+
+from ninja import Router
+
+router = Router(tags=["dispatch"])

@@ -1,0 +1,5 @@
+"""Dispatch API: positions."""
+
+from ninja import Router
+
+router = Router(tags=["dispatch"])

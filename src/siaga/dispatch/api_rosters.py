@@ -1,0 +1,5 @@
+"""Dispatch API: rosters."""
+
+from ninja import Router
+
+router = Router(tags=["dispatch"])

@@ -1,0 +1,3 @@
+"""Dispatch pages: console."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Dispatch pages: crew."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Dispatch pages: hospitals."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Dispatch pages: rosters."""
+
+urlpatterns: list = []
