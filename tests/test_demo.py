@@ -12,7 +12,10 @@ from siaga.geo.models import Region
 
 
 def _counts():
-    return (Organization.objects.count(), User.objects.count(), Membership.objects.count(), AuditLog.objects.count())
+    from siaga.dispatch.models import Shift, Unit
+
+    return (Organization.objects.count(), User.objects.count(), Membership.objects.count(), AuditLog.objects.count(),
+            Unit.objects.count(), Shift.objects.count())
 
 
 @pytest.mark.django_db
@@ -47,6 +50,16 @@ def test_full_demo_has_every_role_17_hospitals_and_kelurahan_shapes():
     assert hospitals.count() == 17
     assert all(h.lat is not None and h.location_approximate for h in hospitals)
     assert Region.objects.filter(code__startswith="35.76.", level=4, boundary__isnull=False).count() == 18
+    # The demo crew is aboard AMB-01 right now, and AMB-01 can be dispatched by the city's PSC 119.
+    from django.utils import timezone
+
+    from siaga.dispatch import crewing
+    from siaga.dispatch.models import Unit
+
+    amb1 = Unit.objects.get(call_sign="AMB-01")
+    assert amb1.dispatch_center.code == "psc119-kota-mojokerto" and amb1.lat is not None
+    assert crewing.is_crewed(amb1, timezone.now())
+    assert crewing.units_of_user(User.objects.get(username="kru.ambulans"), timezone.now()) == [amb1.pk]
     first = _counts()
     demo.run(data_dir=data_dir)
     assert _counts() == first
