@@ -1,4 +1,5 @@
-"""In a real browser on a 360-px phone under a strict CSP: the coverage map draws, a tap closes a street."""
+"""In a real browser on a 360-px phone under a strict CSP: the coverage map draws, a tap closes a street,
+and a closure made by a colleague appears on the open closures page through the real live stream."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from tests.browser.test_map_browser import PASSWORD, _with_strict_csp
 
 from .conftest import SQUARE_EDGES, SQUARE_NODES, write_graphml
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, STRICT_CSP, browser  # noqa: F401  (fixture)
+from tests.browser_support import in_thread, with_strict_csp
+from tests.conftest import client_for
+from tests.servers import asgi_server  # noqa: F401  (fixture)
+
+# Generous so a loaded machine cannot make it flaky; without the live stream it would never pass at any timeout.
+LIVE_TIMEOUT_MS = 8000
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +94,66 @@ def test_coverage_and_closures_on_a_phone(live_server, square_city, browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.click("[data-closure-id] button[type=submit]")
     page.wait_for_selector("[data-closure-list] >> text=/tidak ada|No road/i")
+    assert problems == [], problems
+    page.unroute_all(behavior="ignoreErrors")
+    context.close()
+
+
+def test_a_colleagues_closure_appears_live(asgi_server, square_city, browser):  # noqa: F811
+    """The page stays open on the real ASGI server and /api/stream; another dispatcher of the same PSC
+    closes a street and lifts it through the services: the list and the map follow without a reload."""
+    import numpy as np
+
+    from siaga.core.permissions import actor_for
+    from siaga.routing import services
+    from siaga.routing.engine import get_engine
+
+    net = square_city["network"]
+
+    def setup():
+        org = square_city["user"].memberships.get().organization
+        colleague = User.objects.create_user("operator.kedua", password=PASSWORD)
+        Membership.objects.create(user=colleague, organization=org, role="dispatcher", scope_code="35.76")
+        return client_for(square_city["user"]).cookies["sessionid"].value, actor_for(colleague)
+
+    # Off the Playwright thread: its event loop makes Django refuse ORM calls.
+    session, other = in_thread(setup)
+    e = get_engine(net)
+    a = int(np.flatnonzero(e.a["node_ids"] == "A")[0])
+    b = int(np.flatnonzero(e.a["node_ids"] == "B")[0])
+    ab = int(np.flatnonzero((e.a["tail"] == a) & (e.a["head"] == b))[0])
+    host = asgi_server.url.split("//", 1)[1].split(":")[0]
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+                                  locale="id-ID")
+    context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda err: problems.append(f"{page.url}: {err}"))
+    # The live stream is left alone (fetching it whole to add a header would never finish); pages get the CSP.
+    page.route(lambda u: u.startswith(asgi_server.url) and "/api/stream" not in u, with_strict_csp)
+    page.goto(f"{asgi_server.url}/routing/closures/")
+    page.wait_for_selector("[data-siaga-map][data-state='ready']")
+    page.wait_for_selector("[data-live-status]:not(:empty)", timeout=5000)  # the stream is open
+    assert page.locator("[data-closure-id]").count() == 0
+    assert page.locator("[data-siaga-map] path.leaflet-interactive").count() == 0
+    page.evaluate("window.__notReloaded = true")
+
+    closure = in_thread(lambda: services.create_closure(other, network_id=net.pk, kind="arcs", arc_ids=[ab],
+                                                        reason="Banjir setinggi lutut"))
+    page.wait_for_selector(f"[data-closure-id='{closure.pk}']", timeout=LIVE_TIMEOUT_MS)
+    assert "Banjir setinggi lutut" in page.inner_text("[data-closure-list]")
+    # The closed street is drawn on the map too (a north-south line: attached, its box has no width).
+    closed_street = "[data-siaga-map] path.leaflet-interactive[stroke='#c62828']"
+    page.wait_for_selector(closed_street, state="attached", timeout=LIVE_TIMEOUT_MS)
+    assert page.evaluate("window.__notReloaded === true")
+
+    in_thread(lambda: services.lift_closure(other, closure.pk))
+    page.wait_for_selector(f"[data-closure-id='{closure.pk}']", state="detached", timeout=LIVE_TIMEOUT_MS)
+    page.wait_for_selector(closed_street, state="detached", timeout=LIVE_TIMEOUT_MS)
+    assert page.evaluate("window.__notReloaded === true")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert problems == [], problems
     page.unroute_all(behavior="ignoreErrors")
     context.close()

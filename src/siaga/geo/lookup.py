@@ -5,11 +5,16 @@ polygons per level. A point is matched against the deepest level first (desa/kel
 kecamatan, kab/kota, province), so an area whose kelurahan are not loaded still answers with its
 kecamatan or kab/kota. A point on a shared border belongs to the region with the smallest code,
 so answers are deterministic. The index is rebuilt lazily when boundaries change (see cache.py).
+
+land_status tells land from sea where boundaries are loaded: routing refuses a point in the sea instead
+of snapping it onto the nearest coast road (see LandCheck for the rule).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -43,6 +48,37 @@ class LookupResult:
         return [*self.ancestors, self.region]
 
 
+LAND = "land"
+SEA = "sea"
+UNKNOWN = "unknown"
+# Defaults of land_status: a point this close to a loaded boundary is on the shore (boundaries are drawn
+# coarsely, piers and beaches stick out); this far from every loaded boundary, nothing is known about it.
+DEFAULT_COAST_TOLERANCE_M = 250.0
+DEFAULT_NEAR_M = 30_000.0
+_EARTH_M = 6371008.8
+_M_PER_DEG = math.radians(1) * _EARTH_M
+
+
+@dataclass(frozen=True)
+class LandCheck:
+    """Whether a point is on land, in the sea, or in an area without loaded boundaries.
+
+    status: "land" (inside a loaded boundary or within the coast tolerance of one), "sea" (outside every
+    loaded boundary, farther than the tolerance from all of them, but within the near distance and inside
+    the convex hull of the nearest province's loaded boundaries, so the area is mapped: a bay, a strait,
+    water between the coast and islands) or "unknown" (anything else: no loaded boundary near, outside
+    that hull, or an invalid position). distance_m and the nearest region are given for "unknown" too
+    when a boundary lies within the near distance.
+    distance_m is the distance to the nearest loaded boundary (0 inside one; None when none is near),
+    nearest_code and nearest_name name that region.
+    """
+
+    status: str
+    distance_m: float | None = None
+    nearest_code: str | None = None
+    nearest_name: str | None = None
+
+
 @dataclass
 class _Level:
     level: int
@@ -54,8 +90,11 @@ class _Level:
 class RegionIndex:
     """STRtrees over the boundaries of one snapshot of the region table."""
 
-    def __init__(self, rows: list[tuple[str, int, object]], names: dict[str, tuple[str, int]]):
+    def __init__(self, rows: list[tuple[str, int, object]], names: dict[str, tuple[str, int]],
+                 complete: set[str] | None = None):
         self.names = names
+        # kab/kota codes ("31.72") whose loaded boundaries cover all of it (None: assume every one does).
+        self.complete = complete
         by_level: dict[int, list[tuple[str, object]]] = {}
         for code, level, geom in rows:
             if geom is not None and not geom.is_empty:
@@ -115,6 +154,73 @@ class RegionIndex:
             remaining, points = remaining[keep], points[keep]
         return out.tolist()
 
+    @cached_property
+    def _all(self) -> tuple[np.ndarray, np.ndarray, shapely.STRtree | None]:
+        """One tree over every boundary of every level, for distances to the nearest one."""
+        if not self.levels:
+            return np.array([], dtype=object), np.array([], dtype=object), None
+        codes = np.concatenate([lv.codes for lv in self.levels])
+        geoms = np.concatenate([lv.geoms for lv in self.levels])
+        return codes, geoms, shapely.STRtree(geoms)
+
+    @cached_property
+    def _hulls(self) -> dict[str, object]:
+        """Per kab/kota code, the convex hull of its loaded boundaries: the area its data maps."""
+        codes, geoms, _tree = self._all
+        groups: dict[str, list] = {}
+        for code, geom in zip(codes.tolist(), geoms.tolist()):
+            groups.setdefault(_kabkota(code), []).append(geom)
+        hulls = {group: shapely.convex_hull(shapely.geometrycollections(gs)) for group, gs in groups.items()}
+        shapely.prepare(list(hulls.values()))
+        return hulls
+
+    def land_status(self, lat: float, lng: float, tolerance_m: float = DEFAULT_COAST_TOLERANCE_M,
+                    near_m: float = DEFAULT_NEAR_M) -> LandCheck:
+        """Land, sea or unknown for one point (see LandCheck)."""
+        return self.land_status_many([lat], [lng], tolerance_m, near_m)[0]
+
+    def land_status_many(self, lats, lngs, tolerance_m: float = DEFAULT_COAST_TOLERANCE_M,
+                         near_m: float = DEFAULT_NEAR_M) -> list[LandCheck]:
+        """Vectorised land_status: one nearest-boundary query for all points, distances in metres."""
+        lats = np.asarray(lats, dtype=float)
+        lngs = np.asarray(lngs, dtype=float)
+        if lats.shape != lngs.shape or lats.ndim != 1:
+            raise ValueError("lats and lngs must be 1-d sequences of equal length")
+        out = [LandCheck(UNKNOWN)] * lats.shape[0]
+        codes, geoms, tree = self._all
+        ok = np.isfinite(lats) & np.isfinite(lngs) & (np.abs(lats) <= 90) & (np.abs(lngs) <= 180)
+        valid = np.flatnonzero(ok)
+        if tree is None or not valid.size:
+            return out
+        points = shapely.points(lngs[valid], lats[valid])
+        # The tree measures in degrees; a degree of longitude is shorter than one of latitude, so the
+        # search radius is widened by the worst cos(latitude) among the points and cut exactly below.
+        widest = max(math.cos(math.radians(min(float(np.max(np.abs(lats[valid]))), 89.0))), 1e-3)
+        p_idx, g_idx = tree.query_nearest(points, max_distance=near_m / _M_PER_DEG / widest, all_matches=False)
+        if not p_idx.size:
+            return out
+        lines = shapely.shortest_line(geoms[g_idx], points[p_idx])
+        ends = shapely.get_coordinates(shapely.get_point(lines, 0))  # the nearest point on the boundary (lng, lat)
+        inside = shapely.intersects(geoms[g_idx], points[p_idx])
+        dist = np.where(inside, 0.0, _haversine_m(lats[valid][p_idx], lngs[valid][p_idx], ends[:, 1], ends[:, 0]))
+        hulls = self._hulls
+        for p, g, d in zip(p_idx.tolist(), g_idx.tolist(), dist.tolist()):
+            if d > near_m:
+                continue
+            code = codes[g]
+            group = _kabkota(code)
+            if d <= tolerance_m:
+                status = LAND
+            elif (self.complete is None or group in self.complete) and hulls[group].intersects(points[p]):
+                status = SEA
+            else:
+                # Outside the area the nearest kab/kota's boundaries span, or beside a kab/kota only partly
+                # loaded, "outside every boundary" may be land whose boundaries are not loaded (Depok beside
+                # DKI Jakarta alone): refusing an emergency there would be worse than estimating open water.
+                status = UNKNOWN
+            out[int(valid[p])] = LandCheck(status, round(float(d), 1), code, self.names.get(code, (code, 0))[0])
+        return out
+
     def result_for(self, code: str | None) -> LookupResult | None:
         if code is None:
             return None
@@ -135,6 +241,17 @@ def _valid(lat, lng) -> bool:
     except (TypeError, ValueError):
         return False
     return np.isfinite(lat) and np.isfinite(lng) and abs(lat) <= 90 and abs(lng) <= 180
+
+
+def _kabkota(code: str) -> str:
+    """The kab/kota part of a code ("31.72.01.1001" -> "31.72"; a province code stays itself)."""
+    return ".".join(code.split(".")[:2])
+
+
+def _haversine_m(lat1, lng1, lat2, lng2):
+    lat1, lng1, lat2, lng2 = (np.radians(np.asarray(a, dtype=float)) for a in (lat1, lng1, lat2, lng2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lng2 - lng1) / 2) ** 2
+    return 2 * _EARTH_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 def _ancestor_codes(codes) -> set[str]:
@@ -163,7 +280,39 @@ def build_index() -> RegionIndex:
         for code, name, level in Region.objects.filter(code__in=wanted_list[i:i + 500]).values_list(
                 "code", "name", "level"):
             names[code] = (name, level)
-    return RegionIndex([(code, level, geom) for (code, level, _t), geom in zip(rows, geoms)], names)
+    return RegionIndex([(code, level, geom) for (code, level, _t), geom in zip(rows, geoms)], names,
+                       _complete_kabkota([(code, level) for code, level, _t in rows]))
+
+
+def _complete_kabkota(loaded: list[tuple[str, int]]) -> set[str]:
+    """kab/kota codes fully covered by loaded boundaries: their own (or their province's) boundary is
+    loaded, or every region of the deepest loaded level below them has one (the region table is the roll)."""
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    from .models import Region
+
+    deepest: dict[str, int] = {}
+    counts: dict[tuple[str, int], int] = {}
+    whole: set[str] = set()
+    for code, level in loaded:
+        group = _kabkota(code)
+        if level <= 2:
+            whole.add(group)
+        deepest[group] = max(deepest.get(group, 0), level)
+        counts[(group, level)] = counts.get((group, level), 0) + 1
+    provinces = {g for g in whole if "." not in g}
+    complete = set(whole) | {g for g in deepest if g.split(".")[0] in provinces}
+    pending = {g: lv for g, lv in deepest.items() if g not in complete}
+    if pending:
+        # Kab/kota codes are five characters ("31.72"): one grouped count for every pending one.
+        rows = (Region.objects.filter(level__in=set(pending.values()), level__gte=3)
+                .annotate(kab=Substr("code", 1, 5)).values("kab", "level").annotate(n=Count("code")))
+        for row in rows:
+            group = row["kab"]
+            if pending.get(group) == row["level"] and counts.get((group, row["level"]), 0) >= row["n"]:
+                complete.add(group)
+    return complete
 
 
 _cache: VersionedCache[RegionIndex] = VersionedCache(build_index)
@@ -197,3 +346,14 @@ def lookup_many(lats, lngs) -> list[LookupResult | None]:
 
 def lookup_codes(lats, lngs) -> list[str | None]:
     return get_index().codes_at(lats, lngs)
+
+
+def land_status(lat: float, lng: float, tolerance_m: float = DEFAULT_COAST_TOLERANCE_M,
+                near_m: float = DEFAULT_NEAR_M) -> LandCheck:
+    """Is (lat, lng) on land, in the sea, or somewhere no boundary is loaded? See LandCheck."""
+    return get_index().land_status(lat, lng, tolerance_m, near_m)
+
+
+def land_status_many(lats, lngs, tolerance_m: float = DEFAULT_COAST_TOLERANCE_M,
+                     near_m: float = DEFAULT_NEAR_M) -> list[LandCheck]:
+    return get_index().land_status_many(lats, lngs, tolerance_m, near_m)

@@ -14,7 +14,7 @@ from .models import RoadNetwork
 
 router = Router(tags=["routing"])
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 Point = list[float]
 
 

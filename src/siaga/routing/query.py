@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from siaga.core.errors import ServiceError
 from siaga.core.permissions import Actor
+from siaga.geo import lookup
+from siaga.geo.lookup import LandCheck
 
 from . import compile as comp
 from .engine import Engine, get_engine
@@ -38,6 +40,64 @@ def _check_point(p) -> tuple[float, float]:
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise ServiceError(_("The position is outside the valid latitude/longitude range."), code="invalid_position")
     return lat, lng
+
+
+def coast_tolerance_m() -> float:
+    """Within this distance of a loaded boundary (or of a road) a point counts as on land (the shore)."""
+    return float(getattr(settings, "SIAGA_ROUTING_COAST_TOLERANCE_M", lookup.DEFAULT_COAST_TOLERANCE_M))
+
+
+def sea_near_m() -> float:
+    """Farther than this from every loaded boundary, nobody knows whether a point is land or sea."""
+    return float(getattr(settings, "SIAGA_ROUTING_SEA_NEAR_M", lookup.DEFAULT_NEAR_M))
+
+
+def land_checks(points: list[tuple[float, float]]) -> list[LandCheck]:
+    """Land, sea or unknown for each (lat, lng), decided before any snapping (see siaga.geo.lookup.LandCheck).
+
+    A road is land: a "sea" point within the coast tolerance of a road of a loaded network (a pier, a
+    causeway, reclaimed land the boundaries predate) is on land.
+    """
+    if not points:
+        return []
+    tol = coast_tolerance_m()
+    checks = lookup.land_status_many([p[0] for p in points], [p[1] for p in points], tolerance_m=tol,
+                                     near_m=sea_near_m())
+    for i, c in enumerate(checks):
+        if c.status == lookup.SEA and _beside_road(*points[i], tol):
+            checks[i] = replace(c, status=lookup.LAND)
+    return checks
+
+
+def _beside_road(lat: float, lng: float, tolerance_m: float) -> bool:
+    # Distance to any road, open or closed (a closed road is still land): no routing snap happens here.
+    return any(get_engine(net).snapper.snap(lat, lng, max_m=tolerance_m) for net in networks_covering(lat, lng))
+
+
+def _sea_point(lat: float, lng: float, c: LandCheck, **extra) -> dict:
+    return {**extra, "lat": lat, "lng": lng, "distance_m": c.distance_m, "nearest_region_code": c.nearest_code,
+            "nearest_region": c.nearest_name}
+
+
+def _sea_message(lat: float, lng: float, c: LandCheck) -> str:
+    km = (c.distance_m or 0.0) / 1000
+    return _("The point %(lat).5f, %(lng).5f is in the sea: %(km).1f km from the nearest coast "
+             "(boundary of %(region)s).") % {"lat": lat, "lng": lng, "km": km,
+                                              "region": c.nearest_name or c.nearest_code or "?"}
+
+
+def check_on_land(lat: float, lng: float) -> LandCheck:
+    """For other apps (dispatch): the land check of a position; ServiceError "point_in_sea" (422) in the sea.
+
+    Returns the check otherwise: "land", or "unknown" where no boundaries are loaded nearby (callers carry
+    on as before there: snap where a network reaches, else estimate).
+    """
+    lat, lng = _check_point((lat, lng))
+    c = land_checks([(lat, lng)])[0]
+    if c.status == lookup.SEA:
+        raise ServiceError(_sea_message(lat, lng, c), code="point_in_sea", status=422,
+                           details={"points": [_sea_point(lat, lng, c)]})
+    return c
 
 
 def _margin_deg() -> float:
@@ -101,10 +161,24 @@ def table(actor: Actor, sources: list, target) -> dict:
     if len(sources) > 5000:
         raise ServiceError(_("At most 5,000 source points per table."), code="too_many_sources")
     tlat, tlng = _check_point(target)
+    points = [_check_point(p) for p in sources]
+    # Land or sea before any snapping: a unit position in the sea is a broken tracker, not a coast road.
+    checks = land_checks([(tlat, tlng), *points])
+    sea = [i for i, c in enumerate(checks[1:]) if c.status == lookup.SEA]
+    if checks[0].status == lookup.SEA or sea:
+        first = (tlat, tlng, checks[0]) if checks[0].status == lookup.SEA else (*points[sea[0]], checks[sea[0] + 1])
+        details = {"target_in_sea": checks[0].status == lookup.SEA, "sources_in_sea": sea,
+                   "points": ([_sea_point(tlat, tlng, checks[0], role="target")]
+                              if checks[0].status == lookup.SEA else [])
+                   + [_sea_point(*points[i], checks[i + 1], role="source", index=i) for i in sea]}
+        message = _sea_message(*first)
+        if sea:
+            message = "%s %s" % (message, _("Sources in the sea (0-based): %(indices)s.")
+                                 % {"indices": ", ".join(str(i) for i in sea)})
+        raise ServiceError(message, code="point_in_sea", status=422, details=details)
     tgt = locate(tlat, tlng)
     located = []
-    for p in sources:
-        lat, lng = _check_point(p)
+    for lat, lng in points:
         if tgt.network is None:
             located.append(Located(lat, lng))
             continue
@@ -158,8 +232,15 @@ def _instructions(engine: Engine, pieces) -> list[dict]:
 def route(actor: Actor, origin, destination) -> dict:
     """The fastest route with its geometry ([lat, lng] points) and street-by-street instructions."""
     actor.require("routing.view")
-    a = locate(*_check_point(origin))
-    b = Located(*_check_point(destination))
+    (olat, olng), (dlat, dlng) = _check_point(origin), _check_point(destination)
+    checks = land_checks([(olat, olng), (dlat, dlng)])
+    sea = [(role, lat, lng, c) for role, lat, lng, c in
+           (("origin", olat, olng, checks[0]), ("destination", dlat, dlng, checks[1])) if c.status == lookup.SEA]
+    if sea:
+        raise ServiceError(_sea_message(*sea[0][1:]), code="point_in_sea", status=422,
+                           details={"points": [_sea_point(lat, lng, c, role=role) for role, lat, lng, c in sea]})
+    a = locate(olat, olng)
+    b = Located(dlat, dlng)
     if a.network is not None:
         snaps = a.engine.snap(b.lat, b.lng)
         if snaps:
