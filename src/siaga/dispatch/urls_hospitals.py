@@ -1,3 +1,10 @@
-"""Dispatch pages: hospitals."""
+"""Dispatch pages: hospitals' capacity board and the capacity page for hospital staff."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_hospitals
+
+urlpatterns: list = [
+    path("", views_hospitals.board_page, name="hospitals"),
+    path("kapasitas/", views_hospitals.capacity_page, name="hospital_capacity"),
+]
