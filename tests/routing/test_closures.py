@@ -126,3 +126,25 @@ def test_partial_and_full_recustomisation_agree_with_dijkstra():
         expect = [None if not np.isfinite(d) else int(d) for d in dist[i]]
         assert partial.node_times_from(s, list(range(len(a["lat"])))) == expect
         assert full.node_times_from(s, list(range(len(a["lat"])))) == expect
+
+
+def test_a_closure_applied_from_another_thread_than_the_one_that_loaded_the_engine(square_network):
+    """Requests run on any thread: a partial re-customisation must not depend on the loading thread."""
+    import threading
+
+    engine = get_engine(square_network)  # loaded on this thread
+    w = engine.weights.copy()
+    w[0] = w[0] * 3
+    result, errors = [], []
+
+    def other():
+        try:
+            result.append(engine.set_weights(w, partial=True))
+        except BaseException as exc:  # a Rust panic surfaces as a BaseException
+            errors.append(exc)
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join()
+    assert errors == [] and result == ["partial"]
+    assert int(engine.weights[0]) == int(w[0])

@@ -39,7 +39,6 @@ class Engine:
         self.weights = self.base.copy()
         self.cch = rk.CCH(arrays["order"].tolist(), arrays["tail"].tolist(), arrays["head"].tolist(), False)
         self.metric = rk.CCHMetric(self.cch, self.weights.tolist())
-        self.updater = rk.CCHMetricPartialUpdater(self.cch)
         self.closure_key: tuple = ()
         self.metric_version = 0
         self.lock = threading.RLock()
@@ -63,7 +62,11 @@ class Engine:
             if partial is None:
                 partial = len(changed) < max(1, self.m // 20)
             if partial:
-                self.updater.apply(self.metric, {int(i): int(new[i]) for i in changed})
+                # The updater is bound to the thread that made it (RoutingKit's binding is "unsendable"), and
+                # requests run on any thread: make it here, use it, and drop it before leaving.
+                updater = rk.CCHMetricPartialUpdater(self.cch)
+                updater.apply(self.metric, {int(i): int(new[i]) for i in changed})
+                del updater
                 mode = "partial"
             else:
                 self.metric.reset(new.tolist())
