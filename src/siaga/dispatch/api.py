@@ -458,7 +458,9 @@ def me(request):
     ids = crewing.units_of_user(actor.user, now)
     units = list(services.visible_units(actor).filter(pk__in=ids).order_by("call_sign"))
     crewed = crewing.crewed_unit_ids([u.pk for u in units], now)
-    live = (services.visible_dispatches(actor).filter(unit_id__in=[u.pk for u in units], status__in=services.LIVE)
+    # Returning still belongs to the job: the crew closes it with "completed" or "available".
+    live = (services.visible_dispatches(actor).filter(unit_id__in=[u.pk for u in units],
+                                                      status__in=(*services.LIVE, "returning"))
             .order_by("-alerted_at").first())
     return {"units": [unit_out(u, crewed) for u in units], "dispatch": dispatch_out(live) if live else None}
 
