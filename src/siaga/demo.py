@@ -155,6 +155,10 @@ def _load_organizations_and_users(data_dir: Path) -> None:
     for code, name, kind, parent, region in ORGANIZATIONS:
         _org(actor, code, name, kind, parent, region)
     n = load_hospitals(actor, data_dir)
+    from siaga.dispatch.hospitals import seed_demo_capacity
+
+    # Only hospitals that never reported: a second `make run` must not overwrite what staff entered.
+    seed_demo_capacity(Organization.objects.filter(kind="hospital", code__startswith="rs-", capacity__isnull=True))
     _say(f"  {Organization.objects.count()} organisasi ({n} rumah sakit Mojokerto)")
     for username, first_name, role, org_code, scope, staff in USERS:
         org = Organization.objects.filter(code=org_code).first()
