@@ -121,6 +121,15 @@ SIAGA_NUISANCE_DEFAULT_POLICY = os.environ.get("SIAGA_NUISANCE_DEFAULT_POLICY", 
 SIAGA_DUPLICATE_WINDOW_MINUTES = int(os.environ.get("SIAGA_DUPLICATE_WINDOW_MINUTES", "120"))
 SIAGA_DUPLICATE_RADIUS_M = int(os.environ.get("SIAGA_DUPLICATE_RADIUS_M", "1000"))
 
+# Dispatch: acknowledgement deadline, position ingest limits, live-stream coalescing of positions.
+SIAGA_DISPATCH_ACK_SECONDS = int(os.environ.get("SIAGA_DISPATCH_ACK_SECONDS", "60"))
+SIAGA_DISPATCH_MAX_SPEED_KMH = float(os.environ.get("SIAGA_DISPATCH_MAX_SPEED_KMH", "250"))
+SIAGA_DISPATCH_POSITION_BATCH = int(os.environ.get("SIAGA_DISPATCH_POSITION_BATCH", "500"))
+SIAGA_DISPATCH_POSITION_MAX_AGE_HOURS = float(os.environ.get("SIAGA_DISPATCH_POSITION_MAX_AGE_HOURS", "168"))
+SIAGA_DISPATCH_MUTUAL_AID_RADIUS_KM = float(os.environ.get("SIAGA_DISPATCH_MUTUAL_AID_RADIUS_KM", "60"))
+SIAGA_SSE_COALESCE_SECONDS = float(os.environ.get("SIAGA_SSE_COALESCE_SECONDS", "1"))
+SIAGA_HOSPITAL_STALE_HOURS = float(os.environ.get("SIAGA_HOSPITAL_STALE_HOURS", "6"))
+
 HUEY = {
     "huey_class": "huey.RedisHuey" if SIAGA_BUS.startswith("redis") else "huey.SqliteHuey",
     "name": "siaga",

@@ -146,8 +146,6 @@ def test_query_count_is_bounded(fleet, django_assert_max_num_queries, n_units):
         assert len(c.get(reverse("dispatch:console_state")).json()["units"]) == n_units + 1
 
 
-@pytest.mark.xfail(strict=True, reason="services emit cross-region request/dispatch/unit events with one party's "
-                                       "region, outside the other party's scope (see /tmp/siaga/requests-console.md)")
 def test_both_sides_of_a_request_across_regions_get_its_live_events(fleet):
     from siaga.core.events import as_message
     from siaga.core.models import OutboxEvent

@@ -6,10 +6,12 @@ change it announces was committed; the bus is told only after commit (transactio
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import pydantic
 from django.db import transaction
+from django.utils import timezone
 
 from .models import OutboxEvent
 
@@ -80,6 +82,47 @@ def emit(name: str, payload: dict, *, organization=None, region_code: str = "", 
     # robust: one failing callback of another service must not keep this event off the bus.
     transaction.on_commit(publish, robust=True)
     return ev
+
+
+def publish_transient(name: str, payload: dict, *, organization=None, region_code: str = "", shared_with=()) -> dict:
+    """Validate payload and publish it on the bus once the current transaction commits, with no outbox row.
+
+    For high-rate state that the next message supersedes (a unit's live position every few seconds):
+    writing an outbox row per message would cost more than the change it announces. Such an event is
+    never replayed: it has no outbox id (its "id" is None), a stream sends it without an "id:" line so
+    the client's Last-Event-ID stays on the last durable event, and a message lost to a crash, a bus
+    outage or a reconnect is simply replaced by the next one. Use emit() for anything that must arrive.
+    Returns the message (published only if the transaction commits).
+    """
+    et = EVENT_TYPES.get(name)
+    if et is None:
+        raise KeyError(f"unknown event type {name}")
+    data = et.schema.model_validate(payload).model_dump(mode="json")
+    org_id = organization.pk if hasattr(organization, "pk") else organization
+    message = {
+        "id": None,
+        "type": name,
+        "topic": et.topic,
+        "organization_id": org_id,
+        "region_code": region_code or "",
+        "shared_with": sorted({int(x) for x in shared_with}),
+        "payload": data,
+        "created_at": timezone.now().isoformat(),
+        "transient": True,
+    }
+    for captured in _capture_stack:
+        captured.append(message)
+
+    def publish():
+        from .bus import publish as bus_publish
+
+        try:
+            bus_publish(message)
+        except Exception:  # noqa: BLE001 - the write committed; the next message replaces this one
+            logging.getLogger(__name__).warning("could not publish transient event %s", name, exc_info=True)
+
+    transaction.on_commit(publish, robust=True)
+    return message
 
 
 # --- core event types ---------------------------------------------------------------------------

@@ -4,12 +4,18 @@ Query: ?topics=a,b (default: every topic the actor may follow) and ?last_event_i
 Last-Event-ID header an EventSource sends when it reconnects). Each event is
 "id: <outbox id>\\nevent: <type>\\ndata: <json message>\\n\\n"; a ": ping" comment keeps idle
 connections open. What an actor receives is decided only by Actor.can_see_event.
+
+Transient events (core.events.publish_transient: live positions) have no outbox id: they go out without
+an "id:" line, so a reconnecting client resumes from its last durable event, and are never replayed.
+Superseding events (COALESCED_TYPES) are coalesced per entity: at most one per entity per
+SIAGA_SSE_COALESCE_SECONDS (default 1), the latest of a burst always delivered last (trailing edge).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import heapq
 import json
 import logging
 import time
@@ -33,6 +39,67 @@ RETRY_MS = 3000
 REPLAY_BATCH = 200
 # Ids already sent on this connection, remembered to drop duplicates (replay overlap, relays).
 RECENT_IDS = 10_000
+# Event types that supersede their predecessor for the same entity (payload "id"): a browser needs the latest,
+# not every one of 200 positions a second.
+COALESCED_TYPES = frozenset({"unit.position"})
+# The coalescing clock (monotonic seconds); tests replace it to drive time without waiting.
+_clock = time.monotonic
+
+
+def _coalesce_seconds() -> float:
+    return float(getattr(settings, "SIAGA_SSE_COALESCE_SECONDS", 1.0))
+
+
+class Coalescer:
+    """Lets at most one message per key out per interval; a held message is replaced by newer ones and goes
+    out when its key's interval has passed (trailing edge: the last of a burst is always delivered)."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._pending: dict[tuple, dict] = {}
+        self._sent_at: dict[tuple, float] = {}
+        self._due: list[tuple[float, int, tuple]] = []  # heap of (due time, tie-breaker, key) of pending keys
+        self._seq = 0
+
+    @staticmethod
+    def key(msg: dict) -> tuple | None:
+        """The entity a message supersedes the previous state of, or None when it is not coalesced."""
+        if msg.get("type") not in COALESCED_TYPES:
+            return None
+        entity = (msg.get("payload") or {}).get("id")
+        return None if entity is None else (msg["type"], entity)
+
+    def offer(self, key: tuple, msg: dict, now: float) -> dict | None:
+        """The message to send now, or None when it is held until its key is due."""
+        if key in self._pending:
+            self._pending[key] = msg
+            return None
+        last = self._sent_at.get(key)
+        if last is None or now - last >= self.interval:
+            self._sent_at[key] = now
+            return msg
+        self._pending[key] = msg
+        self._seq += 1
+        heapq.heappush(self._due, (last + self.interval, self._seq, key))
+        return None
+
+    def due(self, now: float) -> list[dict]:
+        """Held messages whose interval has passed, oldest due first; they count as sent now."""
+        out = []
+        while self._due and self._due[0][0] <= now:
+            _, _, key = heapq.heappop(self._due)
+            out.append(self._pending.pop(key))
+            self._sent_at[key] = now
+        if len(self._sent_at) > 2 * len(self._pending) + 1024:
+            # Keys idle for a whole interval would pass anyway: forget them so memory follows active entities.
+            self._sent_at = {k: t for k, t in self._sent_at.items() if k in self._pending or now - t < self.interval}
+        return out
+
+    def next_due(self) -> float | None:
+        return self._due[0][0] if self._due else None
+
+    def held(self) -> int:
+        return len(self._pending)
 
 
 def _heartbeat_seconds() -> float:
@@ -93,6 +160,9 @@ def _replay_batch(topics: list[str], after_id: int, limit: int) -> list[dict]:
 
 def _format(msg: dict) -> bytes:
     data = json.dumps(msg, ensure_ascii=False, separators=(",", ":"))
+    if msg.get("id") is None:
+        # A transient event: no id line, so the client's Last-Event-ID stays on the last durable event.
+        return f"event: {msg['type']}\ndata: {data}\n\n".encode()
     return f"id: {msg['id']}\nevent: {msg['type']}\ndata: {data}\n\n".encode()
 
 
@@ -154,6 +224,7 @@ async def _events(request, actor: Actor, topics: list[str], last_id: int | None)
             sent.discard(sent_order.popleft())
 
     topic_set = set(topics)
+    coalescer = Coalescer(_coalesce_seconds())
     heartbeat = _heartbeat_seconds()
     refresh_every = _actor_refresh_seconds()
     try:
@@ -192,21 +263,39 @@ async def _events(request, actor: Actor, topics: list[str], last_id: int | None)
                         break
 
             while True:
+                for held in coalescer.due(_clock()):
+                    yield _format(held)
+                    last_write = time.monotonic()
                 now = time.monotonic()
                 if now - last_refresh >= refresh_every:
                     fresh = await _db(_reload_actor, request, actor)
                     if fresh is None or any(t not in _allowed_topics(fresh) for t in topics):
                         return
                     actor, last_refresh = fresh, time.monotonic()
+                timeout = last_write + heartbeat - now
+                next_due = coalescer.next_due()
+                if next_due is not None:
+                    timeout = min(timeout, next_due - _clock())
                 try:
-                    msg = await asyncio.wait_for(sub.get(), timeout=max(0.0, last_write + heartbeat - now))
+                    msg = await asyncio.wait_for(sub.get(), timeout=max(0.0, timeout))
                 except TimeoutError:
-                    yield b": ping\n\n"
-                    last_write = time.monotonic()
+                    if time.monotonic() - last_write >= heartbeat:
+                        yield b": ping\n\n"
+                        last_write = time.monotonic()
                     continue
-                if msg["id"] in sent or not await visible(msg):
+                event_id = msg.get("id")
+                if (event_id is not None and event_id in sent) or not await visible(msg):
                     continue
-                remember(msg["id"])
+                # Held positions due by now are older than this message: they go first.
+                for held in coalescer.due(_clock()):
+                    yield _format(held)
+                key = coalescer.key(msg)
+                if key is not None:
+                    msg = coalescer.offer(key, msg, _clock())
+                    if msg is None:
+                        continue
+                if event_id is not None:
+                    remember(event_id)
                 yield _format(msg)
                 last_write = time.monotonic()
     except bus.SubscriptionLost as exc:

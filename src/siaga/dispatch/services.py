@@ -142,6 +142,20 @@ def can_dispatch_directly(actor: Actor, unit: Unit) -> bool:
     return unit.organization_id in actor.org_ids or (unit.dispatch_center_id in actor.org_ids)
 
 
+def shared_region(*codes: str) -> str:
+    """The deepest region containing every given code: the area of an event both parties of a cross-region job
+    follow ("" when they lie in different provinces, which every scope overlaps)."""
+    split = [c.split(".") for c in codes if c]
+    if not split:
+        return ""
+    common = []
+    for parts in zip(*split):
+        if len(set(parts)) > 1:
+            break
+        common.append(parts[0])
+    return ".".join(common)
+
+
 def unit_parties(unit: Unit, dispatch: Dispatch | None = None) -> list[int]:
     """Organisations besides the owner that follow a unit: its dispatch center and whoever it works for now."""
     ids = {unit.dispatch_center_id} if unit.dispatch_center_id else set()
@@ -285,7 +299,7 @@ def _dispatch_event(d: Dispatch, at: dt.datetime) -> dict:
 
 def _emit_dispatch(name: str, d: Dispatch, at: dt.datetime, **extra) -> None:
     emit(name, {**_dispatch_event(d, at), **extra}, organization=d.unit.organization_id,
-         region_code=d.region_code, shared_with=unit_parties(d.unit, d))
+         region_code=shared_region(d.region_code, d.unit.region_code), shared_with=unit_parties(d.unit, d))
 
 
 def _set_unit_status(actor: Actor | None, unit: Unit, status: str, at: dt.datetime, dispatch: Dispatch | None,
@@ -304,7 +318,9 @@ def _set_unit_status(actor: Actor | None, unit: Unit, status: str, at: dt.dateti
     emit("unit.status", {"id": unit.pk, "call_sign": unit.call_sign, "organization_id": unit.organization_id,
                          "status": status, "previous_status": previous, "at": at,
                          "dispatch_id": dispatch.pk if dispatch else None},
-         organization=unit.organization_id, region_code=unit.region_code, shared_with=unit_parties(unit, dispatch))
+         organization=unit.organization_id,
+         region_code=shared_region(unit.region_code, dispatch.region_code if dispatch else ""),
+         shared_with=unit_parties(unit, dispatch))
 
 
 def _require_dispatchable(actor: Actor, unit: Unit, now: dt.datetime, *, via_request: bool = False) -> None:
@@ -662,7 +678,8 @@ def _request_event(r: UnitRequest, at: dt.datetime, dispatch_id=None) -> None:
                                   "unit_id": r.unit_id, "call_sign": r.unit.call_sign, "incident_id": r.incident_id,
                                   "incident_number": r.incident.number, "status": r.status, "at": at,
                                   "dispatch_id": dispatch_id},
-         organization=r.owner_id, region_code=r.region_code, shared_with=[r.organization_id])
+         organization=r.owner_id, region_code=shared_region(r.region_code, r.unit.region_code),
+         shared_with=[r.organization_id])
 
 
 @transaction.atomic
