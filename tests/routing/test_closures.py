@@ -148,3 +148,18 @@ def test_a_closure_applied_from_another_thread_than_the_one_that_loaded_the_engi
     t.join()
     assert errors == [] and result == ["partial"]
     assert int(engine.weights[0]) == int(w[0])
+
+
+def test_snapping_many_points_at_once_equals_snapping_each(square_network):
+    engine = get_engine(square_network)
+    rng = np.random.default_rng(1)
+    lats = -7.49 + rng.random(300) * 0.03
+    lngs = 112.41 + rng.random(300) * 0.03
+    many = engine.snap_many(lats, lngs)
+
+    def key(snaps):
+        return sorted((s.arc, round(s.fraction, 9), round(s.distance_m, 6), round(s.lat, 9)) for s in snaps)
+
+    assert sum(1 for m in many if m) > 100  # most points lie within reach of the square: the check is real
+    for la, ln, m in zip(lats, lngs, many):
+        assert key(engine.snap(la, ln)) == key(m)

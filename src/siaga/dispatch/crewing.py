@@ -38,11 +38,18 @@ def missing_roles(kind: str, roles: set[str]) -> list[tuple[str, ...]]:
 
 def crewed_unit_ids(unit_ids, at: dt.datetime) -> set[int]:
     """Of the given units, those crewed at `at`: always crewed, or every required role on shift."""
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=list(unit_ids)).only("pk", "kind", "always_crewed")}
+    return crewed_among(list(Unit.objects.filter(pk__in=list(unit_ids)).only("pk", "kind", "always_crewed")), at)
+
+
+def crewed_among(units: list[Unit], at: dt.datetime) -> set[int]:
+    """crewed_unit_ids for Unit objects already loaded (one query for the rostered ones, none for the rest)."""
+    rostered = [u.pk for u in units if not u.always_crewed]
     roles: dict[int, set[str]] = {}
-    for unit_id, role in Shift.objects.filter(_on_shift_q(at), unit_id__in=list(units)).values_list("unit_id", "role"):
-        roles.setdefault(unit_id, set()).add(role)
-    return {pk for pk, u in units.items() if u.always_crewed or not missing_roles(u.kind, roles.get(pk, set()))}
+    if rostered:
+        for unit_id, role in Shift.objects.filter(_on_shift_q(at), unit_id__in=rostered).values_list("unit_id",
+                                                                                                    "role"):
+            roles.setdefault(unit_id, set()).add(role)
+    return {u.pk for u in units if u.always_crewed or not missing_roles(u.kind, roles.get(u.pk, set()))}
 
 
 def is_crewed(unit: Unit, at: dt.datetime) -> bool:

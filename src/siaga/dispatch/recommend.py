@@ -25,7 +25,7 @@ from siaga.routing.coverage import targets_minutes, travel_matrix
 
 from . import crewing
 from .models import Unit
-from .services import DISPATCHABLE_STATUSES, can_dispatch_directly, visible_units
+from .services import DISPATCHABLE_STATUSES, can_dispatch_directly, unit_visibility_q, visible_units
 
 # A position older than this is shown as stale (the unit may have moved since).
 STALE_AFTER = dt.timedelta(minutes=5)
@@ -44,7 +44,7 @@ def unit_point(unit: Unit) -> tuple[float, float] | None:
     return None
 
 
-def travel_times(units: list[Unit], incident) -> list[dict | None]:
+def travel_times(units: list[Unit], incident, *, metres: bool = True) -> list[dict | None]:
     """Road travel time from each unit to the incident (None for a unit with no known position)."""
     if incident.lat is None or incident.lng is None:
         raise ServiceError(_("The incident has no position yet: give its location first."), code="no_location")
@@ -55,33 +55,44 @@ def travel_times(units: list[Unit], incident) -> list[dict | None]:
         return out
     # Permission was checked by the caller (dispatch.create / unit.view); the table reads no tenant rows.
     sys = system_actor()
+    target = [incident.lat, incident.lng]
     try:
-        rows = query.table(sys, [list(points[i]) for i in idx], [incident.lat, incident.lng])["results"]
+        rows = query.table(sys, [list(points[i]) for i in idx], target, metres=metres)["results"]
     except ServiceError as exc:
-        if exc.code != "point_in_sea":
+        if exc.code != "point_in_sea" or (exc.details or {}).get("target_in_sea"):
             raise
-        # One unit's bad fix (a position in the sea) must not hide every other unit: ask one by one.
-        rows = []
-        for i in idx:
-            try:
-                rows.append(query.table(sys, [list(points[i])], [incident.lat, incident.lng])["results"][0])
-            except ServiceError:
-                rows.append(None)
+        # A unit's bad fix (a position in the sea) must not hide every other unit: leave those out.
+        bad = set((exc.details or {}).get("sources_in_sea") or [])
+        keep = [k for k in range(len(idx)) if k not in bad]
+        rows = [None] * len(idx)
+        if keep:
+            good = query.table(sys, [list(points[idx[k]]) for k in keep], target, metres=metres)["results"]
+            for k, row in zip(keep, good):
+                rows[k] = row
     for i, row in zip(idx, rows):
         out[i] = row
     return out
 
 
-def _candidates(actor: Actor, capability: str, now: dt.datetime) -> list[tuple[Unit, bool]]:
-    """Units the actor may send (direct) plus units offered for mutual aid (request needed)."""
-    base = Unit.objects.filter(active=True, status__in=DISPATCHABLE_STATUSES).select_related("station", "organization")
+def _mutual_aid_radius_m() -> float:
+    return float(getattr(settings, "SIAGA_DISPATCH_MUTUAL_AID_RADIUS_KM", 60)) * 1000
+
+
+def _candidates(actor: Actor, capability: str, now: dt.datetime, near=None) -> list[tuple[Unit, bool]]:
+    """Units the actor may send (direct) plus units of others offered for mutual aid near `near` (request needed)."""
     mine = list(visible_units(actor).filter(active=True, status__in=DISPATCHABLE_STATUSES))
-    mine_ids = {u.pk for u in mine}
-    offered = list(base.filter(mutual_aid=True).exclude(pk__in=mine_ids)) if not actor.is_platform_admin else []
+    offered = []
+    if not actor.is_platform_admin and near is not None:
+        offered = list(Unit.objects.filter(active=True, status__in=DISPATCHABLE_STATUSES, mutual_aid=True)
+                       .exclude(unit_visibility_q(actor)).select_related("station", "organization"))
+        # Across provinces is the point of mutual aid, across the country is not: a radius around the incident.
+        radius = _mutual_aid_radius_m()
+        offered = [u for u in offered if (p := unit_point(u)) is not None
+                   and float(haversine_m(p[0], p[1], near[0], near[1])) <= radius]
     units = [(u, can_dispatch_directly(actor, u)) for u in mine] + [(u, False) for u in offered]
     # JSON containment is not portable to SQLite; capability lists are short, so they are filtered here.
     units = [(u, d) for u, d in units if not capability or capability in (u.capabilities or [])]
-    crewed = crewing.crewed_unit_ids([u.pk for u, _d in units], now)
+    crewed = crewing.crewed_among([u for u, _d in units], now)
     return [(u, d) for u, d in units if u.pk in crewed]
 
 
@@ -112,12 +123,13 @@ def _seconds_matrix(points: list[tuple[float, float]], kec: list[dict]) -> np.nd
     return out
 
 
-def coverage_now(actor: Actor, region_code: str, *, units: list[Unit] | None = None, leaving: list[int] = ()) -> dict:
+def coverage_now(actor: Actor, region_code: str, *, units: list[Unit] | None = None, leaving: list[int] = (),
+                 targets: dict[int, int] | None = None) -> dict:
     """Kecamatan of region_code's kab/kota and whether a dispatchable unit reaches each within target;
     `uncovered_if[unit_id]` lists the kecamatan that only that unit covers."""
     actor.require("unit.view")
     kec = _kecamatan(region_code)
-    target_s = targets_minutes()[coverage_priority()] * 60
+    target_s = (targets or targets_minutes())[coverage_priority()] * 60
     now = timezone.now()
     if units is None:
         units = [u for u, direct in _candidates(actor, "", now) if direct]
@@ -147,10 +159,13 @@ def recommend(actor: Actor, incident_id: int, *, limit: int = 20) -> dict:
     incident = cc.get_incident(actor, incident_id)
     capability = incident.type.needs_capability or ""
     now = timezone.now()
-    cands = _candidates(actor, capability, now)
-    times = travel_times([u for u, _d in cands], incident)
-    cov = coverage_now(actor, incident.region_code or "", units=[u for u, d in cands if d]) if incident.region_code \
-        else {"uncovered_if": {}, "kecamatan": []}
+    near = (incident.lat, incident.lng) if incident.lat is not None else None
+    cands = _candidates(actor, capability, now, near)
+    # Times for every candidate in one sweep; road distances (a path query each) only for the rows shown.
+    times = travel_times([u for u, _d in cands], incident, metres=False)
+    targets = targets_minutes()
+    cov = coverage_now(actor, incident.region_code or "", units=[u for u, d in cands if d], targets=targets) \
+        if incident.region_code else {"uncovered_if": {}, "kecamatan": []}
     names = {k["code"]: k["name"] for k in cov["kecamatan"]}
     rows = []
     for (u, direct), t in zip(cands, times):
@@ -168,9 +183,15 @@ def recommend(actor: Actor, incident_id: int, *, limit: int = 20) -> dict:
         })
     # Fastest first; a unit of ours before one that must be requested at the same time; unknown positions last.
     rows.sort(key=lambda r: (r["eta_seconds"] is None, r["eta_seconds"] or 0, not r["direct"], r["call_sign"]))
+    rows = rows[:limit]
+    shown = [r for r in rows if r["eta_seconds"] is not None and not r["estimate"]]
+    if shown:
+        by_id = {u.pk: u for u, _d in cands}
+        for r, t in zip(shown, travel_times([by_id[r["unit_id"]] for r in shown], incident)):
+            r["distance_m"] = t["metres"] if t else None
     return {"incident": {"id": incident.pk, "number": incident.number, "lat": incident.lat, "lng": incident.lng,
                          "type": incident.type.name, "priority": incident.priority,
                          "region_code": incident.region_code},
-            "capability": capability, "target_minutes": targets_minutes()[incident.priority],
-            "coverage_target_minutes": targets_minutes()[coverage_priority()],
-            "units": rows[:limit]}
+            "capability": capability, "target_minutes": targets[incident.priority],
+            "coverage_target_minutes": targets[coverage_priority()],
+            "units": rows}

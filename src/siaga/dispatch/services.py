@@ -89,7 +89,7 @@ def _user(actor: Actor):
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _unit_q(actor: Actor) -> Q:
+def unit_visibility_q(actor: Actor) -> Q:
     """Units an actor sees: its organisations' own, those its organisations dispatch, those working for it."""
     ids = actor.org_ids
     return (Q(organization_id__in=ids) | Q(dispatch_center_id__in=ids)
@@ -101,7 +101,7 @@ def visible_units(actor: Actor) -> QuerySet:
     qs = Unit.objects.select_related("station", "organization", "current_dispatch")
     if actor.is_platform_admin:
         return qs
-    return qs.filter(_unit_q(actor))
+    return qs.filter(unit_visibility_q(actor))
 
 
 def get_unit(actor: Actor, unit_id: int) -> Unit:

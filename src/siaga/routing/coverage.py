@@ -111,19 +111,45 @@ def _as_seconds_array(dist) -> np.ndarray:
 
 
 def travel_matrix(engine: Engine, sources: list, targets: list) -> Matrix:
-    """Seconds from every source point to every target point: one CCH one-to-many sweep per source departure.
+    """Seconds from every source point to every target point.
 
-    A point with no road within the snapping distance is linked by the straight-line estimate (flagged).
+    The sweep runs from whichever side is smaller: one CCH one-to-many sweep per source departure, or one
+    many-to-one sweep per target (500 units to 10 kecamatan centres is 10 sweeps, not 1,000). A point with
+    no road within the snapping distance is linked by the straight-line estimate (flagged).
     """
     access = ACCESS_SPEED_KMH / 3.6
-    src_snaps = [engine.snap(lat, lng) for lat, lng in sources]
-    tgt_snaps = [engine.snap(lat, lng) for lat, lng in targets]
-    arrivals = [engine.arrivals(s) if s else [] for s in tgt_snaps]
-    nodes = sorted({c.node for cands in arrivals for c in cands})
-    col = {n: i for i, n in enumerate(nodes)}
+    src_snaps = engine.snap_many([p[0] for p in sources], [p[1] for p in sources]) if sources else []
+    tgt_snaps = engine.snap_many([p[0] for p in targets], [p[1] for p in targets]) if targets else []
     out = np.full((len(sources), len(targets)), np.inf)
     est = np.zeros((len(sources), len(targets)), dtype=bool)
+    src_access = np.array([min(x.distance_m for x in s) / access if s else 0.0 for s in src_snaps])
     tgt_access = np.array([min(x.distance_m for x in s) / access if s else 0.0 for s in tgt_snaps])
+    deps = [engine.departures(s) if s else [] for s in src_snaps]
+    n_departures = sum(len(d) for d in deps)
+    if len([t for t in tgt_snaps if t]) < n_departures:
+        for j, snaps in enumerate(tgt_snaps):
+            if not snaps:
+                continue
+            times = engine.times_to(deps, engine.arrivals(snaps))
+            for i, ds in enumerate(times):
+                if ds is not None and src_snaps[i]:
+                    out[i, j] = ds / 10 + src_access[i] + tgt_access[j]
+    else:
+        _one_to_many(engine, src_snaps, deps, tgt_snaps, out, src_access, tgt_access)
+    for i, s in enumerate(src_snaps):
+        for j, t in enumerate(tgt_snaps):
+            if not s or not t:
+                out[i, j] = _estimate_s(sources[i], targets[j])
+                est[i, j] = True
+    return Matrix(out, est, sum(1 for s in src_snaps if s), sum(1 for t in tgt_snaps if t))
+
+
+def _one_to_many(engine: Engine, src_snaps, deps, tgt_snaps, out, src_access, tgt_access) -> None:
+    arrivals = [engine.arrivals(s) if s else [] for s in tgt_snaps]
+    nodes = sorted({c.node for cands in arrivals for c in cands})
+    if not nodes:
+        return
+    col = {n: i for i, n in enumerate(nodes)}
     # Every target's ways onto the network, flattened: column of the node, offset, which target.
     flat = [(col[c.node], c.offset_ds, j, c.arc, c.fraction) for j, cands in enumerate(arrivals) for c in cands]
     f_col = np.array([x[0] for x in flat], dtype=np.int64)
@@ -132,32 +158,23 @@ def travel_matrix(engine: Engine, sources: list, targets: list) -> Matrix:
     by_arc: dict[int, list] = {}
     for _c, _o, j, arc, frac in flat:
         by_arc.setdefault(arc, []).append((j, frac))
-    if nodes:
-        with engine.lock:
-            q = rk.CCHOneToMany(engine.metric, nodes)
-            for i, snaps in enumerate(src_snaps):
-                if not snaps:
-                    continue
-                node_best = np.full(len(nodes), np.inf)
-                deps = engine.departures(snaps)
-                for dep in deps:
-                    d = _as_seconds_array(q.distances_from(int(dep.node)))
-                    node_best = np.minimum(node_best, d + dep.offset_ds)
-                row = np.full(len(targets), np.inf)
-                np.minimum.at(row, f_tgt, node_best[f_col] + f_off)
-                for dep in deps:  # source and target on the same arc, target ahead: no node in between
-                    for j, frac in by_arc.get(dep.arc, ()):
-                        if frac >= dep.fraction:
-                            row[j] = min(row[j], (frac - dep.fraction) * engine._w(dep.arc))
-                src_access = min(x.distance_m for x in snaps) / access
-                out[i] = row / 10 + src_access + tgt_access
-            del q
-    for i, s in enumerate(src_snaps):
-        for j, t in enumerate(tgt_snaps):
-            if not s or not t:
-                out[i, j] = _estimate_s(sources[i], targets[j])
-                est[i, j] = True
-    return Matrix(out, est, sum(1 for s in src_snaps if s), sum(1 for t in tgt_snaps if t))
+    with engine.lock:
+        q = rk.CCHOneToMany(engine.metric, nodes)
+        for i, snaps in enumerate(src_snaps):
+            if not snaps:
+                continue
+            node_best = np.full(len(nodes), np.inf)
+            for dep in deps[i]:
+                d = _as_seconds_array(q.distances_from(int(dep.node)))
+                node_best = np.minimum(node_best, d + dep.offset_ds)
+            row = np.full(out.shape[1], np.inf)
+            np.minimum.at(row, f_tgt, node_best[f_col] + f_off)
+            for dep in deps[i]:  # source and target on the same arc, target ahead: no node in between
+                for j, frac in by_arc.get(dep.arc, ()):
+                    if frac >= dep.fraction:
+                        row[j] = min(row[j], (frac - dep.fraction) * engine._w(dep.arc))
+            out[i] = row / 10 + src_access[i] + tgt_access
+        del q
 
 
 # --- the report -----------------------------------------------------------------------------------------

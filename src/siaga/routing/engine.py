@@ -93,6 +93,11 @@ class Engine:
         closed = self.weights >= INF
         return self.snapper.snap(lat, lng, usable=~closed if closed.any() else None)
 
+    def snap_many(self, lats, lngs):
+        """snap() for many points in one vectorised query."""
+        closed = self.weights >= INF
+        return self.snapper.snap_many(lats, lngs, usable=~closed if closed.any() else None)
+
     # --- candidates ------------------------------------------------------------------------------
     def _w(self, arc: int) -> int:
         return int(self.weights[arc])

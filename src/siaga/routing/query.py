@@ -153,8 +153,12 @@ def _access_s(*located: Located) -> float:
     return sum(x.snap_m for x in located) / (ACCESS_SPEED_KMH / 3.6)
 
 
-def table(actor: Actor, sources: list, target) -> dict:
-    """Travel time from every source (units) to one target (the incident), one many-to-one sweep per network."""
+def table(actor: Actor, sources: list, target, *, metres: bool = True) -> dict:
+    """Travel time from every source (units) to one target (the incident), one many-to-one sweep per network.
+
+    The road distance of each row needs its own path query; a caller that shows only the fastest few rows
+    (a recommendation) passes metres=False and asks again for those rows.
+    """
     actor.require("routing.view")
     if not sources:
         raise ServiceError(_("Give at least one source point."), code="sources_required")
@@ -177,14 +181,13 @@ def table(actor: Actor, sources: list, target) -> dict:
                                  % {"indices": ", ".join(str(i) for i in sea)})
         raise ServiceError(message, code="point_in_sea", status=422, details=details)
     tgt = locate(tlat, tlng)
-    located = []
-    for lat, lng in points:
-        if tgt.network is None:
-            located.append(Located(lat, lng))
-            continue
-        # The target's engine is already in step with the closures: snap on it directly, no query per source.
-        snaps = tgt.engine.snap(lat, lng)
-        located.append(Located(lat, lng, tgt.network, tgt.engine, snaps) if snaps else Located(lat, lng))
+    if tgt.network is None:
+        located = [Located(lat, lng) for lat, lng in points]
+    else:
+        # The target's engine is already in step with the closures: snap every source on it in one query.
+        all_snaps = tgt.engine.snap_many([p[0] for p in points], [p[1] for p in points])
+        located = [Located(lat, lng, tgt.network, tgt.engine, snaps) if snaps else Located(lat, lng)
+                   for (lat, lng), snaps in zip(points, all_snaps)]
     rows = [None] * len(located)
     on_net = [i for i, s in enumerate(located) if s.network is not None]
     if tgt.network is not None and on_net:
@@ -194,10 +197,12 @@ def table(actor: Actor, sources: list, target) -> dict:
         for i, ds in zip(on_net, times):
             if ds is None:
                 continue
-            p = eng.path(eng.departures(located[i].snaps), arrivals)
-            metres = p[1] if p else None
+            road_m = None
+            if metres:
+                p = eng.path(eng.departures(located[i].snaps), arrivals)
+                road_m = p[1] if p else None
             rows[i] = {"seconds": round(ds / 10 + _access_s(located[i], tgt), 1),
-                       "metres": round(metres + located[i].snap_m + tgt.snap_m, 1) if metres is not None else None,
+                       "metres": round(road_m + located[i].snap_m + tgt.snap_m, 1) if road_m is not None else None,
                        "estimate": False}
     results = []
     for i, s in enumerate(located):

@@ -84,6 +84,34 @@ class Snapper:
             out.append(Snap(arc=int(a), fraction=frac, distance_m=float(d), lat=float(plat), lng=float(plng)))
         return out
 
+    def snap_many(self, lats, lngs, max_m: float | None = None, usable=None) -> list[list[Snap]]:
+        """snap() for many points at once: one nearest-neighbour query and vectorised projections."""
+        lats = np.asarray(lats, dtype=float)
+        lngs = np.asarray(lngs, dtype=float)
+        if usable is not None or len(lats) == 0:
+            # Closed roads make the candidate set per point irregular; closures are rare, so loop.
+            return [self.snap(float(a), float(b), max_m, usable) for a, b in zip(lats, lngs)]
+        max_m = max_snap_m() if max_m is None else max_m
+        x, y = self.project(lats, lngs)
+        pts = shapely.points(x, y)
+        (p_idx, a_idx), dist = self.tree.query_nearest(pts, max_distance=max_m, return_distance=True,
+                                                       all_matches=True)
+        out: list[list[Snap]] = [[] for _ in range(len(lats))]
+        if len(p_idx) == 0:
+            return out
+        best = np.full(len(lats), np.inf)
+        np.minimum.at(best, p_idx, dist)
+        keep = dist <= best[p_idx] + 0.01
+        p_idx, a_idx, dist = p_idx[keep], a_idx[keep], dist[keep]
+        lines = self.lines[a_idx]
+        fracs = shapely.line_locate_point(lines, pts[p_idx], normalized=True)
+        fracs = np.where(shapely.length(lines) > 0, fracs, 0.0)
+        on_line = shapely.line_interpolate_point(lines, fracs, normalized=True)
+        plat, plng = self.unproject(shapely.get_x(on_line), shapely.get_y(on_line))
+        for i, a, f, d, la, ln in zip(p_idx, a_idx, fracs, dist, plat, plng):
+            out[int(i)].append(Snap(arc=int(a), fraction=float(f), distance_m=float(d), lat=float(la), lng=float(ln)))
+        return out
+
     def arcs_in_area(self, geojson) -> np.ndarray:
         """Boolean mask of arcs that touch a GeoJSON (lon, lat) polygon."""
         geom = shapely.geometry.shape(geojson)
