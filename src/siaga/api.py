@@ -94,3 +94,9 @@ from siaga.blood.api import router as blood_router  # noqa: E402
 
 api.add_router("/dispatch", dispatch_router)
 api.add_router("/blood", blood_router)
+
+from siaga.disaster.api import router as disaster_router  # noqa: E402
+from siaga.health.api import router as health_router  # noqa: E402
+
+api.add_router("/disaster", disaster_router)
+api.add_router("/health", health_router)

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "siaga.callcenter",
     "siaga.dispatch",
     "siaga.blood",
+    "siaga.disaster",
+    "siaga.health",
     "siaga.web",
 ]
 

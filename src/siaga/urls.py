@@ -17,5 +17,7 @@ urlpatterns = [
     path("routing/", include("siaga.routing.urls")),
     path("dispatch/", include("siaga.dispatch.urls")),
     path("darah/", include("siaga.blood.urls")),
+    path("bencana/", include("siaga.disaster.urls")),
+    path("posyandu/", include("siaga.health.urls")),
     path("", include("siaga.web.urls")),
 ]

@@ -78,6 +78,8 @@ TOPIC_PERMISSIONS: dict[str, str] = {
     "dispatches": "unit.view",
     "hospitals": "hospital.view",
     "blood": "blood.view",
+    "disaster": "disaster.view",
+    "health": "health.view",
 }
 
 

@@ -1,0 +1,1 @@
+"""Disaster response: see models.py and services.py."""

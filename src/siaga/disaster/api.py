@@ -1,0 +1,5 @@
+"""Disaster response API."""
+
+from ninja import Router
+
+router = Router(tags=["disaster"])

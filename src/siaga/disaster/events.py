@@ -1,0 +1,1 @@
+"""Disaster response event types and their payload schemas."""

@@ -1,0 +1,4 @@
+"""Disaster response pages."""
+
+app_name = "disaster"
+urlpatterns: list = []

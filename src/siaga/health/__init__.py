@@ -1,0 +1,1 @@
+"""Community health: see models.py and services.py."""

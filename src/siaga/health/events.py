@@ -1,0 +1,1 @@
+"""Community health event types and their payload schemas."""

@@ -1,0 +1,4 @@
+"""Community health pages."""
+
+app_name = "health"
+urlpatterns: list = []
