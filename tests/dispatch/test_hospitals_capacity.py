@@ -26,19 +26,23 @@ def _audits(org):
     return list(AuditLog.objects.filter(model="dispatch.hospitalcapacity", object_id=str(cap.pk)))
 
 
-def test_the_hospital_officer_sets_capacity_and_every_dispatcher_around_hears_it(fleet, capture_events):
+def test_the_hospital_officer_sets_capacity_and_every_dispatcher_around_hears_it(fleet, capture_events, make_org):
     with capture_events() as evs:
         cap = hospitals.update_capacity(fleet.actor("hospital"), fleet.hospital.pk, accepting=True, **FULL)
     assert (cap.emergency_beds_free, cap.icu_beds_total, cap.operating_theatres_free) == (4, 6, 2)
     assert cap.updated_by == fleet.users["hospital"] and cap.updated_at is not None
     assert cap.region_code == "35.76"
     [ev] = [e for e in evs if e["type"] == "hospital.capacity"]
-    assert ev["organization_id"] is None and ev["region_code"] == "35.76"
+    # Announced to the province (Jawa Timur), not just the city: capacity is shared across kab/kota borders.
+    assert ev["organization_id"] is None and ev["region_code"] == "35"
     assert ev["payload"]["emergency_beds_free"] == 4 and ev["payload"]["name"] == fleet.hospital.name
-    # Shared by area: the city's dispatchers (of another organisation) see it; the next kabupaten's do not.
+    # The city's dispatchers (of other organisations) see it, and so does the kabupaten's around the city...
     assert fleet.actor("dispatcher").can_see_event(ev)
     assert fleet.actor("pmi_dispatcher").can_see_event(ev)
-    assert not fleet.actor("other_dispatcher").can_see_event(ev)
+    assert fleet.actor("other_dispatcher").can_see_event(ev)
+    # ...but not a dispatcher in another province.
+    jakarta = make_org(kind="psc119", region_code="31.71", name="PSC 119 Jakarta Pusat")
+    assert not actor_for(member("dispatcher", jakarta, "31.71", "dispatcher-jakpus")).can_see_event(ev)
     assert not fleet.actor("call_taker").can_see_event(ev)  # no hospital.view
     [rec] = _audits(fleet.hospital)
     assert rec.action == AuditLog.Action.CREATE and rec.actor == fleet.users["hospital"]
@@ -131,9 +135,12 @@ def test_a_hospital_system_updates_through_a_device_token(fleet, client):
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
 
 
-def test_a_hospital_group_officer_manages_its_member_hospitals(fleet, make_org):
+def test_a_hospital_group_officer_manages_its_member_hospitals(fleet, make_org, capture_events):
     group = make_org(kind="hospital", region_code="35.76", name="Yayasan RS")
     branch = make_org(kind="hospital", region_code="35.76.01", name="RS Cabang", parent=group)
     officer = member("hospital_officer", group, "35.76", "rs-yayasan")
-    cap = hospitals.update_capacity(actor_for(officer), branch.pk, icu_beds_total=2, icu_beds_free=2)
+    with capture_events() as evs:
+        cap = hospitals.update_capacity(actor_for(officer), branch.pk, icu_beds_total=2, icu_beds_free=2)
+    # The row keeps the hospital's own region; the event goes to its province.
     assert cap.icu_beds_free == 2 and cap.region_code == "35.76.01"
+    assert [e["region_code"] for e in evs if e["type"] == "hospital.capacity"] == ["35"]

@@ -86,9 +86,13 @@ def test_names_are_escaped_not_concatenated(fleet, make_org):
 
 
 def test_the_export_leaves_out_hospitals_outside_my_area(fleet, make_org):
+    # Another province: left out. Across the kab/kota border in the same province: included.
+    make_org(kind="hospital", region_code="31.71", name="RSUD Tarakan")
     make_org(kind="hospital", region_code="35.16.01", name="RSUD Soekandar")
     root = ET.fromstring(fleet.client("dispatcher").get("/api/dispatch/hospitals/edxl-have.xml").content)
-    assert set(_by_name(root)) == {fleet.hospital.name}
+    assert set(_by_name(root)) == {fleet.hospital.name, "RSUD Soekandar"}
+    # Filtering to a region of another province is refused, not answered with an empty document.
+    assert fleet.client("dispatcher").get("/api/dispatch/hospitals/edxl-have.xml?region_code=31.71").status_code == 403
     assert fleet.client("call_taker").get("/api/dispatch/hospitals/edxl-have.xml").status_code == 403
 
 

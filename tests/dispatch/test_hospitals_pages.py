@@ -14,14 +14,17 @@ from siaga.dispatch.models import Dispatch, HospitalCapacity, Unit
 def test_the_board_shows_the_hospitals_of_my_area(fleet, make_org):
     hospitals.update_capacity(fleet.actor("hospital"), fleet.hospital.pk, accepting=True, emergency_beds_total=9,
                               emergency_beds_free=7)
-    make_org(kind="hospital", region_code="35.16.01", name="RSUD Soekandar")
+    # Across the kab/kota border, same province: on the board. Another province: not.
+    soekandar = make_org(kind="hospital", region_code="35.16.01", name="RSUD Soekandar")
+    make_org(kind="hospital", region_code="31.71", name="RSUD Tarakan")
     r = fleet.client("dispatcher").get("/dispatch/rumah-sakit/")
     assert r.status_code == 200
     html = r.content.decode()
     row = re.search(r'<tr id="hospital-%d".*?</tr>' % fleet.hospital.pk, html, re.S).group(0)
     assert '<span data-field="emergency_beds_free">7</span>' in row
     assert '<span data-field="emergency_beds_total">9</span>' in row
-    assert "Soekandar" not in html
+    assert re.search(r'<tr id="hospital-%d".*?Soekandar.*?</tr>' % soekandar.pk, html, re.S)
+    assert "Tarakan" not in html
     assert "topics=hospitals" in html and "hospitals_board.js" in html
     # Strict CSP: no inline script or handler.
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
@@ -79,5 +82,7 @@ def test_the_board_shows_incoming_ambulances_and_the_last_hand_over_to_dispatche
     # Hospital staff see capacity, not the dispatches of other organisations.
     assert hospitals.handovers(fleet.actor("hospital"), [fleet.hospital.pk]) == {}
     assert 'data-field="handover"' not in fleet.client("hospital").get("/dispatch/rumah-sakit/").content.decode()
-    # The next kabupaten's dispatcher does not see the city's dispatches.
+    # The next kabupaten's dispatcher sees the city's hospital (capacity is shared across the province) but not
+    # the city's dispatches.
+    assert hospitals.get_board_row(fleet.actor("other_dispatcher"), fleet.hospital.pk)["name"] == fleet.hospital.name
     assert hospitals.handovers(fleet.actor("other_dispatcher"), [fleet.hospital.pk]) == {}

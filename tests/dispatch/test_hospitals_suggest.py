@@ -37,9 +37,14 @@ def square_hospitals(fleet, square_network, make_org):
         # Close too, but not accepting patients now.
         "tutup": _hospital(make_org, "RS Tutup", -7.4700, 112.4230, accepting=False, emergency_beds_free=4,
                            note="Listrik padam", **beds),
-        # Across the border in the kabupaten: outside the city dispatcher's area.
+        # Across the kab/kota border in Kabupaten Mojokerto, 0.35 km east along Jl. Utara: the same province, so
+        # the city's crews may take a patient there like to any other hospital.
         "kabupaten": _hospital(make_org, "RS Kabupaten", -7.4700, 112.4240, region="35.16.01", accepting=True,
                                emergency_beds_free=5, **beds),
+        # Registered in another province (DKI Jakarta). Placed right by the scene so that only the province rule,
+        # not the distance, can keep it out of a Mojokerto dispatcher's suggestions.
+        "jakarta": _hospital(make_org, "RS Jakarta", -7.4700, 112.4210, region="31.71", accepting=True,
+                             emergency_beds_free=4, **beds),
     }
 
 
@@ -48,14 +53,17 @@ def test_the_nearer_hospital_by_road_wins_and_a_full_one_is_ranked_after(fleet, 
     out = hospitals.suggest_destinations(fleet.actor("dispatcher"), *SCENE, need="emergency")
     names = [r["name"] for r in out["hospitals"]]
     available = [r["name"] for r in out["hospitals"] if r["available"]]
-    assert available == ["RS Utara", "RS Satu Arah"]
-    assert names[:2] == available
+    assert available == ["RS Kabupaten", "RS Utara", "RS Satu Arah"]
+    assert names[:3] == available
     rows = {r["organization_id"]: r for r in out["hospitals"]}
-    utara, satu_arah = rows[h["utara"].pk], rows[h["satu_arah"].pk]
+    kabupaten, utara, satu_arah = rows[h["kabupaten"].pk], rows[h["utara"].pk], rows[h["satu_arah"].pk]
     assert utara["estimate"] is False and satu_arah["estimate"] is False
     assert utara["distance_m"] == pytest.approx(940, rel=0.05)
     assert satu_arah["distance_m"] == pytest.approx(3700, rel=0.05)
     assert utara["eta_seconds"] < satu_arah["eta_seconds"]
+    # The kabupaten's hospital, across the kab/kota border, is ranked by its road time with the city's.
+    assert kabupaten["estimate"] is False and kabupaten["eta_seconds"] < utara["eta_seconds"]
+    assert kabupaten["distance_m"] < utara["distance_m"]
     # Full and closed hospitals are listed after, flagged with the reason, never hidden.
     assert rows[h["penuh"].pk]["available"] is False and rows[h["penuh"].pk]["reason"] == "full"
     assert rows[h["penuh"].pk]["reason_text"]
@@ -75,9 +83,20 @@ def test_the_kind_of_bed_needed_changes_the_order(fleet, square_hospitals):
 
 
 def test_suggestions_leave_out_hospitals_outside_my_area(fleet, square_hospitals):
+    h = square_hospitals
     ids = {r["organization_id"] for r in
            hospitals.suggest_destinations(fleet.actor("dispatcher"), *SCENE)["hospitals"]}
-    assert square_hospitals["kabupaten"].pk not in ids and square_hospitals["utara"].pk in ids
+    # Another province is out, however close; across the kab/kota border is in.
+    assert h["jakarta"].pk not in ids
+    assert h["kabupaten"].pk in ids and h["utara"].pk in ids
+
+
+def test_the_kabupaten_dispatcher_is_suggested_the_city_hospitals_too(fleet, square_hospitals):
+    h = square_hospitals
+    out = hospitals.suggest_destinations(fleet.actor("other_dispatcher"), *SCENE)
+    available = [r["name"] for r in out["hospitals"] if r["available"]]
+    assert available == ["RS Kabupaten", "RS Utara", "RS Satu Arah"]
+    assert h["jakarta"].pk not in {r["organization_id"] for r in out["hospitals"]}
 
 
 def test_suggestions_through_the_api(fleet, square_hospitals):
@@ -85,7 +104,7 @@ def test_suggestions_through_the_api(fleet, square_hospitals):
                                  "&limit=3")
     assert r.status_code == 200, r.content
     body = r.json()
-    assert [h["name"] for h in body["hospitals"]] == ["RS Utara", "RS Satu Arah", "RS Penuh"]
+    assert [h["name"] for h in body["hospitals"]] == ["RS Kabupaten", "RS Utara", "RS Satu Arah"]
     assert body["need"] == "emergency"
     assert fleet.client("dispatcher").get("/api/dispatch/hospitals/suggest?lat=1&lng=2&need=beds").status_code == 422
     assert fleet.client("call_taker").get("/api/dispatch/hospitals/suggest?lat=1&lng=2").status_code == 403

@@ -2,8 +2,9 @@
 by road travel time and free beds, and the EDXL-HAVE 1.0 export.
 
 Capacity is shared by area, not by organisation: every emergency service (dispatchers, crews, hospital
-staff) whose geographic scope overlaps a hospital's region sees its numbers, because a crew must be able
-to take a patient to any hospital nearby, whoever runs it. Only the hospital itself (its staff, or a
+staff) sees the numbers of every hospital in the province of its scope, because a crew must be able
+to take a patient to any hospital nearby, whoever runs it and whichever side of a kab/kota border it
+stands (Kota Mojokerto lies inside Kabupaten Mojokerto; its nearest free bed is often outside the city). Only the hospital itself (its staff, or a
 device token acting as one of them) changes its numbers. Updates carry absolute values, never increments,
 so a retried request (a phone on a bad line) cannot count a bed twice.
 """
@@ -25,7 +26,7 @@ from siaga.core import audit
 from siaga.core.errors import NotFound, ServiceError
 from siaga.core.events import emit
 from siaga.core.models import Organization
-from siaga.core.permissions import Actor, PermissionDenied, region_overlap_q, system_actor
+from siaga.core.permissions import Actor, PermissionDenied, region_overlap_q, scopes_overlap, system_actor
 from siaga.routing import query
 from siaga.routing.compile import haversine_m
 
@@ -69,14 +70,22 @@ def stale_after() -> dt.timedelta:
 # --- reading ------------------------------------------------------------------------------------------
 
 
+def sharing_area(region_code: str) -> str:
+    """The area over which hospitals' capacity is shared: the province of a region ("" stays national)."""
+    return (region_code or "").split(".")[0]
+
+
 def visible_hospitals(actor: Actor, region_code: str = "") -> QuerySet:
     """Active hospitals in the actor's area (and inside region_code when given), with their capacity row."""
     actor.require("hospital.view")
     qs = Organization.objects.filter(kind=HOSPITAL_KIND, active=True).select_related("capacity")
-    if not actor.is_platform_admin and actor.scope_code:
-        qs = qs.filter(region_overlap_q("region_code", actor.scope_code))
+    province = sharing_area(actor.scope_code)
+    if not actor.is_platform_admin and province:
+        qs = qs.filter(region_overlap_q("region_code", province))
     if region_code:
-        actor.require_region(region_code)
+        if not actor.is_platform_admin and province and not scopes_overlap(province, region_code):
+            raise PermissionDenied(_("Region %(code)s lies outside your area (%(scope)s).")
+                                   % {"code": region_code, "scope": province})
         # Hospitals inside the region (one registered for the whole city is not "in" one of its kecamatan).
         qs = qs.filter(Q(region_code=region_code) | Q(region_code__startswith=region_code + "."))
     return qs.order_by("name", "pk")
@@ -239,7 +248,8 @@ def update_capacity(actor: Actor, org_id: int, *, accepting: bool | None = None,
         else:
             audit.updated(actor, cap, before)
         # No owner on the event: capacity is shared by area, so every dispatcher around sees it.
-        emit("hospital.capacity", _event_payload(org, cap), organization=None, region_code=org.region_code)
+        emit("hospital.capacity", _event_payload(org, cap), organization=None,
+             region_code=sharing_area(org.region_code))
     return cap
 
 
