@@ -204,7 +204,8 @@ def warning_items(result: dict) -> list[dict]:
                       "message": _("%(place)s: no %(role)s on this shift.")
                       % {"place": place, "role": CrewQualification(s.role).label}})
     for w in result["undercrewed"]:
-        roles = ", ".join(f" {_('or')} ".join(str(CrewQualification(r).label) for r in need)
+        or_ = _("or")
+        roles = ", ".join(f" {or_} ".join(str(CrewQualification(r).label) for r in need)
                           for need in w["missing"])
         items.append({"kind": "undercrewed", "unit_id": w["unit"].pk, "call_sign": w["unit"].call_sign,
                       "missing": w["missing"], "starts_at": w["starts_at"], "ends_at": w["ends_at"],

@@ -40,7 +40,8 @@ def duration_text(seconds) -> str:
 
 def missing_text(missing) -> str:
     """[["driver"], ["doctor", "nurse"]] as "Driver, Doctor or Nurse"."""
-    return ", ".join(f" {_('or')} ".join(str(ROLE_LABELS.get(r, r)) for r in need) for need in missing)
+    or_ = _("or")
+    return ", ".join(f" {or_} ".join(str(ROLE_LABELS.get(r, r)) for r in need) for need in missing)
 
 
 # --- fleet ------------------------------------------------------------------------------------------
