@@ -82,7 +82,7 @@ def test_a_manager_adds_fills_and_deletes_a_shift_through_the_forms(fleet):
     assert shift.member is None
     # the nurse cannot drive: refused with a message, nothing changed
     r = c.post(reverse("dispatch:roster_shift_assign", args=[shift.pk]), {"member": fleet.nurse.pk}, follow=True)
-    assert "not qualified" in html(r)
+    assert "tidak memiliki kualifikasi" in html(r)  # shown in Indonesian, the default language
     assert Shift.objects.get(pk=shift.pk).member is None
     c.post(reverse("dispatch:roster_shift_assign", args=[shift.pk]), {"member": fleet.driver.pk})
     assert Shift.objects.get(pk=shift.pk).member == fleet.driver
@@ -117,7 +117,7 @@ def test_warnings_page_lists_what_to_fix(fleet):
     body = html(fleet.client("pmi_dispatcher").get(reverse("dispatch:roster_warnings")))
     assert f'data-kind="uncovered" data-shift="{gap.pk}"' in body
     assert f'data-kind="undercrewed" data-unit="{fleet.amb2.pk}"' in body
-    assert "AMB-02 cannot be dispatched" in body
+    assert "AMB-02 tidak dapat ditugaskan" in body
 
 
 def test_warnings_page_says_when_all_is_well(fleet, make_org, make_user):
