@@ -88,7 +88,7 @@ def test_a_manager_adds_fills_and_deletes_a_shift_through_the_forms(fleet):
     assert Shift.objects.get(pk=shift.pk).member == fleet.driver
     r = c.post(reverse("dispatch:roster_copy_week"), {"week": monday.isoformat(), "weeks": "2"}, follow=True)
     assert Shift.objects.filter(unit=fleet.amb2).count() == 3
-    assert "2 shifts copied" in html(r)
+    assert "2 jadwal jaga disalin" in html(r)
     c.post(reverse("dispatch:roster_shift_delete", args=[shift.pk]))
     assert not Shift.objects.filter(pk=shift.pk).exists()
 
