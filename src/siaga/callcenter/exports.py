@@ -6,13 +6,10 @@ that may not see calls (leaders) get caller numbers masked and no free-text reas
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from siaga.core import tabular
 from siaga.core.errors import ServiceError
 
 from . import stats
@@ -28,8 +25,6 @@ INCIDENT_COLUMNS = [
     "within_target", "referrals_total", "referrals_acknowledged",
 ]
 DATASETS = {"calls": CALL_COLUMNS, "incidents": INCIDENT_COLUMNS}
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): text gets a quote first.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FREE_TEXT = {"organization", "outcome_reason", "type_name"}
 
 
@@ -63,84 +58,23 @@ def filename(dataset: str, filters: stats.Filters, ext: str) -> str:
     return f"siaga-{dataset}-{filters.first_day.isoformat()}_{filters.last_day.isoformat()}.{ext}"
 
 
-def _guard(column: str, value):
-    if column in FREE_TEXT and isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_value(column: str, value, tz):
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(tz).isoformat(timespec="seconds")
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() else f"{value:.3f}"
-    return _guard(column, value)
-
-
 def header(columns, filters: stats.Filters) -> list[str]:
-    """Column names; timestamp columns say their zone, e.g. "started_at (WIB)"."""
-    return [f"{c} ({filters.zone})" if c.endswith("_at") else c for c in columns]
+    return tabular.header(columns, filters.zone)
 
 
 def csv_stream(columns, items, filters: stats.Filters):
     """The CSV as an iterator of text chunks (a year of calls need not sit in memory)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header(columns, filters))
-    yield buffer.getvalue()
-    for row in items:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([_csv_value(c, row.get(c), filters.tz) for c in columns])
-        yield buffer.getvalue()
+    return tabular.csv_stream(columns, items, tz=filters.tz, zone=filters.zone, free_text=FREE_TEXT)
 
 
 def xlsx_bytes(columns, items, filters: stats.Filters, *, dataset: str) -> bytes:
     """An XLSX workbook: the rows on one sheet, the period and definitions on a second."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(dataset)
-    bold = Font(bold=True)
-    ws.append([_cell(ws, name, font=bold) for name in header(columns, filters)])
-    for row in items:
-        out = []
-        for c in columns:
-            value = row.get(c)
-            if isinstance(value, dt.datetime):
-                # Spreadsheets have no time zones: write the local wall-clock time named in the header.
-                cell = WriteOnlyCell(ws, value=value.astimezone(filters.tz).replace(tzinfo=None))
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-            else:
-                cell = _cell(ws, _guard(c, value))
-            out.append(cell)
-        ws.append(out)
-    info = wb.create_sheet("info")
-    for label, value in [
-        ("period", f"{filters.first_day.isoformat()} .. {filters.last_day.isoformat()}"),
-        ("time zone", f"{filters.zone} ({filters.tz.key})"),
-        ("call center", filters.organization.name if filters.organization else "*"),
-        ("generated at", timezone.now().astimezone(filters.tz).replace(tzinfo=None).isoformat(timespec="seconds")),
-        ("definitions", (stats.__doc__ or "").strip()),
-    ]:
-        info.append([_cell(info, label, font=bold), _cell(info, value)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _cell(ws, value, font=None):
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # text, never a formula
-    if font is not None:
-        cell.font = font
-    return cell
+    return tabular.xlsx_bytes(columns, items, tz=filters.tz, zone=filters.zone, sheet=dataset, free_text=FREE_TEXT,
+                              info=[
+                                  ("period", f"{filters.first_day.isoformat()} .. {filters.last_day.isoformat()}"),
+                                  ("time zone", f"{filters.zone} ({filters.tz.key})"),
+                                  ("call center", filters.organization.name if filters.organization else "*"),
+                                  ("generated at", timezone.now().astimezone(filters.tz).replace(tzinfo=None)
+                                   .isoformat(timespec="seconds")),
+                                  ("definitions", (stats.__doc__ or "").strip()),
+                              ])

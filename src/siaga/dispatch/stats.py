@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from siaga.callcenter.models import Priority
 from siaga.callcenter.stats import percentile, zone_for_region, zone_label
+from siaga.core import tabular
 from siaga.core.errors import ServiceError
 from siaga.core.permissions import Actor
 
@@ -350,7 +351,6 @@ SUMMARY_COLUMNS = [
     "target_seconds", "responses", "within_target", "over_target", "share_within_target",
 ]
 DATASETS = ("summary", "dispatches")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FREE_TEXT = {"organization", "unit_organization", "station", "label", "call_sign"}
 
 
@@ -391,81 +391,19 @@ def filename(dataset: str, filters: Filters, ext: str) -> str:
     return f"siaga-dispatch-{dataset}-{filters.first_day.isoformat()}_{filters.last_day.isoformat()}.{ext}"
 
 
-def header(columns, filters: Filters) -> list[str]:
-    return [f"{c} ({filters.zone})" if c.endswith("_at") else c for c in columns]
-
-
-def _guard(column: str, value):
-    if column in FREE_TEXT and isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _csv_value(column: str, value, tz):
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(tz).isoformat(timespec="seconds")
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() else f"{value:.3f}"
-    return _guard(column, value)
-
-
 def csv_text(columns, rows, filters: Filters) -> str:
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header(columns, filters))
-    for row in rows:
-        writer.writerow([_csv_value(c, row.get(c), filters.tz) for c in columns])
-    return buffer.getvalue()
+    return tabular.csv_text(columns, rows, tz=filters.tz, zone=filters.zone, free_text=FREE_TEXT)
 
 
 def xlsx_bytes(columns, rows, filters: Filters, *, dataset: str) -> bytes:
     """An XLSX workbook: the rows on one sheet, the period and the definitions on a second."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    def cell(ws, value, font=None):
-        c = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            c.data_type = "s"  # text, never a formula
-        if font is not None:
-            c.font = font
-        return c
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(dataset)
-    bold = Font(bold=True)
-    ws.append([cell(ws, name, bold) for name in header(columns, filters)])
-    for row in rows:
-        out = []
-        for c in columns:
-            value = row.get(c)
-            if isinstance(value, dt.datetime):
-                # Spreadsheets have no time zones: the local wall-clock time named in the header.
-                x = WriteOnlyCell(ws, value=value.astimezone(filters.tz).replace(tzinfo=None))
-                x.number_format = "yyyy-mm-dd hh:mm:ss"
-            else:
-                x = cell(ws, _guard(c, value))
-            out.append(x)
-        ws.append(out)
-    info = wb.create_sheet("info")
-    for label, value in [
-        ("period", f"{filters.first_day.isoformat()} .. {filters.last_day.isoformat()}"),
-        ("time zone", f"{filters.zone} ({filters.tz.key})"),
-        ("filters", ", ".join(f"{k}={v}" for k, v in filters.query().items() if k not in ("from", "to")) or "-"),
-        ("generated at", timezone.now().astimezone(filters.tz).replace(tzinfo=None).isoformat(timespec="seconds")),
-        ("definitions", (__doc__ or "").strip()),
-    ]:
-        info.append([cell(info, label, bold), cell(info, value)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    query = ", ".join(f"{k}={v}" for k, v in filters.query().items() if k not in ("from", "to")) or "-"
+    return tabular.xlsx_bytes(columns, rows, tz=filters.tz, zone=filters.zone, sheet=dataset, free_text=FREE_TEXT,
+                              info=[
+                                  ("period", f"{filters.first_day.isoformat()} .. {filters.last_day.isoformat()}"),
+                                  ("time zone", f"{filters.zone} ({filters.tz.key})"),
+                                  ("filters", query),
+                                  ("generated at", timezone.now().astimezone(filters.tz).replace(tzinfo=None)
+                                   .isoformat(timespec="seconds")),
+                                  ("definitions", (__doc__ or "").strip()),
+                              ])
