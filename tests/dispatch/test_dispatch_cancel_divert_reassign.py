@@ -81,3 +81,16 @@ def test_reassign_to_an_uncrewed_unit_changes_nothing(fleet, sent):
         services.reassign_dispatch(fleet.actor(), sent.pk, unit_id=fleet.amb2.pk, reason="coba")
     assert Dispatch.objects.get(pk=sent.pk).status == "alerted"
     assert Unit.objects.get(pk=fleet.amb1.pk).status == "alerted"
+
+
+def test_cancel_divert_and_reassign_are_audited_with_a_valid_action(fleet, sent):
+    from siaga.core.models import AuditLog
+
+    _crew_amb2(fleet)
+    new = services.reassign_dispatch(fleet.actor(), sent.pk, unit_id=fleet.amb2.pk, reason="AMB-01 mogok")
+    services.cancel_dispatch(fleet.actor(), new.pk, reason="pasien sudah dibawa")
+    records = AuditLog.objects.filter(model="dispatch.dispatch", changes__has_key="operation")
+    ops = sorted(r.changes["operation"][1] for r in records)
+    assert ops == ["cancel", "reassign"]
+    # The action must be one of the model's choices (PostgreSQL enforces its length; SQLite would not).
+    assert {r.action for r in records} <= set(AuditLog.Action.values)

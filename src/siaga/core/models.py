@@ -123,6 +123,8 @@ class AuditLog(models.Model):
         CREATE = "create", _("created")
         UPDATE = "update", _("updated")
         DELETE = "delete", _("deleted")
+        # An attempt the services refused (an incompatible blood unit, a unit issued twice): kept for review.
+        REFUSED = "refused", _("refused")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

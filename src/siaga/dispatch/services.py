@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from siaga.core import audit
 from siaga.core.errors import Conflict, NotFound, ServiceError
 from siaga.core.events import emit
-from siaga.core.models import Organization
+from siaga.core.models import AuditLog, Organization
 from siaga.core.permissions import Actor, PermissionDenied
 from siaga.core.services import validate_region_code
 
@@ -546,7 +546,8 @@ def cancel_dispatch(actor: Actor, dispatch_id: int, *, reason: str) -> Dispatch:
     d = _lock_dispatch(actor, dispatch_id)
     _require_controls(actor, d)
     _end(actor, d, DS.CANCELLED, timezone.now(), _reason(reason))
-    audit.record(actor, "dispatch.cancel", d, {"status": [None, d.status], "reason": [None, d.cancel_reason]})
+    audit.record(actor, AuditLog.Action.UPDATE, d, {"operation": [None, "cancel"], "status": [None, d.status],
+                                                  "reason": [None, d.cancel_reason]})
     return d
 
 
@@ -569,7 +570,7 @@ def divert_dispatch(actor: Actor, dispatch_id: int, *, incident_id: int, reason:
                            unit_request=d.unit_request, note=reason)
     d.replaced_by = new
     d.save(update_fields=["replaced_by"])
-    audit.record(actor, "dispatch.divert", d, {"replaced_by": [None, new.pk]})
+    audit.record(actor, AuditLog.Action.UPDATE, d, {"operation": [None, "divert"], "replaced_by": [None, new.pk]})
     return new
 
 
@@ -589,7 +590,7 @@ def reassign_dispatch(actor: Actor, dispatch_id: int, *, unit_id: int, reason: s
                            organization=d.organization, note=reason)
     d.replaced_by = new
     d.save(update_fields=["replaced_by"])
-    audit.record(actor, "dispatch.reassign", d, {"replaced_by": [None, new.pk]})
+    audit.record(actor, AuditLog.Action.UPDATE, d, {"operation": [None, "reassign"], "replaced_by": [None, new.pk]})
     return new
 
 
@@ -735,6 +736,6 @@ def respond_unit_request(actor: Actor, request_id: int, *, accept: bool, note: s
         r.response_note = _reason(note)[:300]
     r.responded_by, r.responded_at = _user(actor), now
     r.save(update_fields=["status", "responded_by", "responded_at", "response_note"])
-    audit.record(actor, "unit_request.respond", r, {"status": ["requested", r.status]})
+    audit.record(actor, AuditLog.Action.UPDATE, r, {"operation": [None, "respond"], "status": ["requested", r.status]})
     _request_event(r, now, dispatch.pk if dispatch else None)
     return r
