@@ -194,7 +194,7 @@ def _lock_shift(actor: Actor, shift_id: int) -> Shift:
     shift = get_shift(actor, shift_id)
     if not _manages(actor, shift.organization_id):
         raise PermissionDenied(_("Only the unit's own organisation can change its roster."))
-    return Shift.objects.select_for_update().select_related("unit", "station", "member").get(pk=shift.pk)
+    return Shift.objects.select_for_update(of=("self",)).select_related("unit", "station", "member").get(pk=shift.pk)
 
 
 # --- writing -------------------------------------------------------------------------------------
