@@ -25,7 +25,7 @@ def test_overlap_goes_both_ways_and_empty_region_is_unlimited():
 def test_every_role_has_permissions_and_leader_only_views():
     assert set(ROLE_PERMISSIONS) == set(Role.values)
     leader = ROLE_PERMISSIONS[Role.LEADER]
-    assert all(p.endswith((".view", ".stats")) for p in leader), "leaders only read dashboards"
+    assert all(p.endswith((".view", ".stats", ".dashboard")) for p in leader), "leaders only read dashboards"
 
 
 @pytest.mark.django_db

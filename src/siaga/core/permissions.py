@@ -42,7 +42,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.KADER: frozenset(_VIEW_COMMON | {"health.view", "health.record"}),
     Role.CIVIL_REGISTRATION_OFFICER: frozenset(_VIEW_COMMON | {"vital_event.view", "vital_event.register"}),
     Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view", "callcenter.stats", "referral.view",
-                                           "routing.view", "dispatch.stats", "blood.stats"}),
+                                           "routing.view", "dispatch.stats", "blood.stats",
+                                           "health.dashboard"}),
     Role.ADMINISTRATOR: frozenset(
         _VIEW_COMMON
         | {

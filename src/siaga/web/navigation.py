@@ -38,6 +38,7 @@ NAVIGATION: dict[str, list[NavEntry]] = {
     "dispatch.stats": [NavEntry(_("Response times"), "dispatch:stats", "⏱")],
     "hospital.view": [NavEntry(_("Hospitals"), "dispatch:hospitals", "⚕")],
     "hospital.manage": [NavEntry(_("Our capacity"), "dispatch:hospital_capacity", "±")],
+    "health.view": [NavEntry(_("Posyandu"), "health:index", "♥", also=("health:session", "health:child", "health:import"))],
     "map.view": [NavEntry(_("Map"), "web:map", "◈")],
     "routing.view": [NavEntry(_("Coverage"), "routing:coverage", "◎"),
                      NavEntry(_("Road closures"), "routing:closures", "⛔")],
