@@ -11,6 +11,9 @@ USAGE = """siaga <command> [options]
   demo                                        load the demo organisations and users (idempotent)
   import regions [--dir DIR]                  import all Kemendagri regions from idn-area-data
   import boundaries FILE [FILE ...]           import region boundaries from GeoJSON
+  import roads FILE --region CODE             compile a road network (OSM .pbf or OSMnx GraphML)
+  import cap FILE [FILE ...]                  import BMKG CAP 1.2 alerts (or an RSS index)
+  import quake FILE [FILE ...] [--mmi N]      import BMKG earthquake JSON or a ShakeMap grid
   worker [--workers N]                        run the huey consumer (background and periodic jobs)
   relay                                       publish outbox events the bus has not yet seen
   <django command> ...                        e.g. migrate, createsuperuser, shell
@@ -67,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if cmd == "import":
         if not rest:
-            print("siaga import regions|boundaries ...", file=sys.stderr)
+            print("siaga import regions|boundaries|roads|cap|quake ...", file=sys.stderr)
             return 2
         return call_command(f"import_{rest[0]}", *rest[1:]) or 0
     if cmd == "worker":
