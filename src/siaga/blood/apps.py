@@ -1,5 +1,7 @@
 """Django app configuration for the blood app."""
 
+import importlib.util
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -11,3 +13,7 @@ class BloodConfig(AppConfig):
 
     def ready(self):
         from . import events  # noqa: F401  (registers event schemas)
+
+        # Request, issue and transfer event types live in their own module (a second writer owns it).
+        if importlib.util.find_spec("siaga.blood.events_issue") is not None:
+            importlib.import_module("siaga.blood.events_issue")
