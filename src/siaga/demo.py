@@ -187,6 +187,9 @@ def run(data_dir: Path | None = None) -> None:
 
     seed_taxonomy()  # keeps what administrators edited
     load_fleet()
+    from siaga.blood.demo_data import load_demo as load_blood
+
+    load_blood()
     print_logins()
 
 
