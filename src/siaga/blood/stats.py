@@ -16,9 +16,7 @@ Definitions:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import Counter
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -29,6 +27,7 @@ from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from siaga.core import tabular
 from siaga.core.errors import ServiceError
 from siaga.core.permissions import Actor, region_overlap_q
 
@@ -256,8 +255,6 @@ DATASETS = {
                "din", "component_type", "abo", "rhd", "substitution", "payer", "fee_bppd_rupiah"],
     "discards": ["discarded_at", "site", "din", "component_type", "abo", "rhd", "reason", "notes"],
 }
-# A spreadsheet runs a cell starting with one of these as a formula: such text gets a quote first.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_rows(actor: Actor, dataset: str, *, year: int | None = None, month: int | None = None):
@@ -286,46 +283,15 @@ def export_rows(actor: Actor, dataset: str, *, year: int | None = None, month: i
     return p, DATASETS[dataset], rows
 
 
-def _text(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+# Every text column is guarded: names of sites, hospitals and notes are typed by users.
+_ALL_TEXT = frozenset(c for cols in DATASETS.values() for c in cols)
 
 
 def csv_text(p: Period, columns, rows) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow([f"{c} ({p.zone})" if c.endswith("_at") else c for c in columns])
-    for row in rows:
-        out = []
-        for c in columns:
-            v = row.get(c)
-            if isinstance(v, dt.datetime):
-                v = v.astimezone(p.tz).isoformat(timespec="seconds")
-            out.append("" if v is None else _text(v))
-        w.writerow(out)
-    return buf.getvalue()
+    return tabular.csv_text(columns, rows, tz=p.tz, zone=p.zone, free_text=_ALL_TEXT)
 
 
 def xlsx_bytes(p: Period, columns, rows, *, dataset: str) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(dataset)
-    ws.append([f"{c} ({p.zone})" if c.endswith("_at") else c for c in columns])
-    for row in rows:
-        out = []
-        for c in columns:
-            v = row.get(c)
-            if isinstance(v, dt.datetime):
-                v = v.astimezone(p.tz).replace(tzinfo=None)  # spreadsheets have no zones: the header names it
-            out.append(_text(v))
-        ws.append(out)
-    info = wb.create_sheet("info")
-    for label, value in (("period", p.label), ("time zone", f"{p.zone} ({p.tz.key})"),
-                         ("definitions", (__doc__ or "").strip())):
-        info.append([label, value])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
+    return tabular.xlsx_bytes(columns, rows, tz=p.tz, zone=p.zone, sheet=dataset, free_text=_ALL_TEXT,
+                              info=[("period", p.label), ("time zone", f"{p.zone} ({p.tz.key})"),
+                                    ("definitions", (__doc__ or "").strip())])
