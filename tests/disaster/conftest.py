@@ -71,3 +71,12 @@ def cap_xml(identifier="test-1", sender="tester@example.org", sent="2026-02-16T2
     <area><areaDesc>Uji</areaDesc><polygon>{polygon}</polygon></area>
   </info>
 </alert>""".encode()
+
+
+@pytest.fixture
+def english():
+    """Parser tests read refusal reasons by their English words; the pages' Indonesian is tested elsewhere."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -6,6 +6,8 @@ from siaga.disaster import cap
 
 from .conftest import cap_xml
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_it_reads_the_real_bmkg_banten_alert(cap_banten):
     alert = cap.parse_cap(cap_banten)

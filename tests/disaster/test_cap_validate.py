@@ -1,8 +1,11 @@
+import pytest
 """The CAP 1.2 rule checks: what the schema and the standard require of a document we publish."""
 
 from siaga.disaster import cap
 
 from .conftest import cap_xml
+
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def test_the_real_bmkg_alert_conforms(cap_banten):

@@ -4,6 +4,8 @@ import pytest
 
 from siaga.disaster import cap
 
+pytestmark = pytest.mark.usefixtures("english")
+
 XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE alert [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&xxe;</identifier></alert>"""

@@ -8,7 +8,7 @@ from siaga.disaster.models import FeedItemError
 
 from .conftest import cap_xml
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 BOWTIE = "-6.0,106.0 -6.1,106.1 -6.0,106.1 -6.1,106.0 -6.0,106.0"
 
