@@ -139,46 +139,9 @@ def group_label(abo: str, rhd: str) -> str:
 # --- refusals are auditable -----------------------------------------------------------------------
 
 
-def record_refusal(actor, operation: str, model_label: str, object_id, exc: Exception) -> None:
-    """An audit record of a refused write (action "refused"): who tried what, on which record, and why."""
-    import json
-
-    from siaga.core.models import AuditLog
-
-    try:
-        AuditLog.objects.create(
-            actor=_user(actor) if actor is not None else None, organization=getattr(actor, "organization", None),
-            action="refused", model=model_label, object_id=str(object_id if object_id is not None else "-")[:64],
-            object_repr=f"{operation} refused"[:200],
-            changes={"operation": [None, operation], "code": [None, getattr(exc, "code", "forbidden")],
-                     "reason": [None, str(getattr(exc, "message", exc))],
-                     "details": [None, json.loads(json.dumps(getattr(exc, "details", None), default=str))]})
-    except Exception:  # pragma: no cover - never hide the refusal itself behind an audit failure
-        log.exception("could not record refused %s", operation)
-
-
-def refusable(operation: str, model_label: str, id_arg: str | None = None):
-    """Run a write in its own transaction; a refusal rolls it back and leaves an audit record of the attempt."""
-    import functools
-
-    from siaga.core.permissions import PermissionDenied
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def wrapper(actor, *args, **kwargs):
-            try:
-                with transaction.atomic():
-                    return fn(actor, *args, **kwargs)
-            except (ServiceError, PermissionDenied) as exc:
-                obj_id = kwargs.get(id_arg) if id_arg else None
-                if obj_id is None and id_arg and args:
-                    obj_id = args[0]
-                record_refusal(actor, operation, model_label, obj_id, exc)
-                raise
-
-        return wrapper
-
-    return decorate
+# Refused writes leave an audit record of the attempt (shared with every app: siaga.core.audit).
+record_refusal = audit.record_refusal
+refusable = audit.refusable
 
 
 # --- sites --------------------------------------------------------------------------------------

@@ -11,8 +11,6 @@ version): two issuers racing for the last unit cannot both get it; the loser mov
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -175,39 +173,7 @@ def issue_min_shelf_minutes() -> int:
 # --- refusals are auditable -----------------------------------------------------------------------
 
 
-def _record_refusal(actor, operation: str, model_label: str, object_id, exc: Exception) -> None:
-    try:
-        AuditLog.objects.create(
-            actor=actor.user if getattr(getattr(actor, "user", None), "pk", None) else None,
-            organization=getattr(actor, "organization", None), action="refused", model=model_label,
-            object_id=str(object_id if object_id is not None else "-")[:64],
-            object_repr=f"{operation} refused"[:200],
-            changes={"operation": [None, operation], "code": [None, getattr(exc, "code", "forbidden")],
-                     "reason": [None, str(getattr(exc, "message", exc))],
-                     "details": [None, json.loads(json.dumps(getattr(exc, "details", None), default=str))]})
-    except Exception:  # pragma: no cover - never hide the refusal itself behind an audit failure
-        log.exception("could not record refused %s", operation)
-
-
-def refusable(operation: str, model_label: str, id_arg: str | None = None):
-    """Run a write in its own transaction; a refusal rolls it back and leaves an audit record of the attempt."""
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def wrapper(actor, *args, **kwargs):
-            try:
-                with transaction.atomic():
-                    return fn(actor, *args, **kwargs)
-            except (ServiceError, PermissionDenied) as exc:
-                obj_id = kwargs.get(id_arg) if id_arg else None
-                if obj_id is None and args and id_arg:
-                    obj_id = args[0]
-                _record_refusal(actor, operation, model_label, obj_id, exc)
-                raise
-
-        return wrapper
-
-    return decorate
+refusable = audit.refusable
 
 
 def refusals(model_label: str | None = None, object_id=None) -> QuerySet:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
+import json
+import logging
 import uuid
 
-from django.db import models
+from django.db import models, transaction
 
 from .models import AuditLog
+
+log = logging.getLogger(__name__)
 
 
 def _plain(value):
@@ -69,3 +74,40 @@ def deleted(actor, obj: models.Model, before: dict) -> AuditLog:
 def history(obj: models.Model):
     """Audit records of one row, newest first."""
     return AuditLog.objects.filter(model=obj._meta.label_lower, object_id=str(obj.pk)).select_related("actor", "organization")
+
+
+def record_refusal(actor, operation: str, model_label: str, object_id, exc: Exception) -> None:
+    """An audit record of a refused write (action "refused"): who tried what, on which record, and why."""
+    try:
+        AuditLog.objects.create(
+            actor=actor.user if getattr(getattr(actor, "user", None), "pk", None) else None,
+            organization=getattr(actor, "organization", None), action=AuditLog.Action.REFUSED, model=model_label, object_id=str(object_id if object_id is not None else "-")[:64],
+            object_repr=f"{operation} refused"[:200],
+            changes={"operation": [None, operation], "code": [None, getattr(exc, "code", "forbidden")],
+                     "reason": [None, str(getattr(exc, "message", exc))],
+                     "details": [None, json.loads(json.dumps(getattr(exc, "details", None), default=str))]})
+    except Exception:  # pragma: no cover - never hide the refusal itself behind an audit failure
+        log.exception("could not record refused %s", operation)
+
+
+def refusable(operation: str, model_label: str, id_arg: str | None = None):
+    """Run a write in its own transaction; a refusal rolls it back and leaves an audit record of the attempt."""
+    from .errors import ServiceError
+    from .permissions import PermissionDenied
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(actor, *args, **kwargs):
+            try:
+                with transaction.atomic():
+                    return fn(actor, *args, **kwargs)
+            except (ServiceError, PermissionDenied) as exc:
+                obj_id = kwargs.get(id_arg) if id_arg else None
+                if obj_id is None and id_arg and args:
+                    obj_id = args[0]
+                record_refusal(actor, operation, model_label, obj_id, exc)
+                raise
+
+        return wrapper
+
+    return decorate
