@@ -240,3 +240,13 @@ def test_a_sea_point_is_flagged_when_the_routing_app_can_tell(fleet, t0, monkeyp
     monkeypatch.delattr(query, "check_on_land")
     res = positions.record_positions(fleet.actor("crew"), fleet.amb1.pk, [_pt(sea, t0)])
     assert res.points[0].status == "accepted"
+
+
+def test_each_point_records_who_sent_it(fleet):
+    from siaga.dispatch.models import PositionReport
+    from siaga.dispatch.positions import record_positions
+
+    now = timezone.now()
+    record_positions(fleet.actor("crew"), fleet.amb1.pk,
+                     [{"lat": -7.4701, "lng": 112.4380, "measured_at": now.isoformat()}])
+    assert PositionReport.objects.get(unit=fleet.amb1).reported_by == fleet.users["crew"]

@@ -263,6 +263,9 @@ class PositionReport(models.Model):
     speed_kmh = models.FloatField(null=True, blank=True)
     heading_deg = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=PositionSource.choices, default=PositionSource.PHONE)
+    # Who sent it: the crew member's user, or the user a tracker's device token belongs to.
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
     # Why the point was not trusted (an impossible jump); flagged points stay in the track but never move the unit.
     flag = models.CharField(max_length=40, blank=True)
 

@@ -316,6 +316,7 @@ def record_positions(actor: Actor, unit_id: int, points: list, *, source: str | 
         unit = Unit.objects.select_for_update().filter(pk=unit_id).first()
         authorized_as = _authorize(actor, unit, now)
         default_source = source or authorized_as
+        reporter = actor.user if getattr(actor.user, "pk", None) else None
         valid: list[_Point] = []
         for i, raw in enumerate(points):
             try:
@@ -351,7 +352,7 @@ def record_positions(actor: Actor, unit_id: int, points: list, *, source: str | 
                     times.insert(at, p.measured_at)
                 row = PositionReport(unit=unit, lat=p.lat, lng=p.lng, measured_at=p.measured_at, received_at=now,
                                      accuracy_m=p.accuracy_m, speed_kmh=p.speed_kmh, heading_deg=p.heading_deg,
-                                     source=p.source, flag=flag)
+                                     source=p.source, flag=flag, reported_by=reporter)
                 new_rows.append((p, row))
                 results[p.index] = PointResult(p.index, FLAGGED if flag else ACCEPTED, p.measured_at, code=flag,
                                                message=message)
