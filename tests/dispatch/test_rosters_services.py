@@ -175,3 +175,23 @@ def test_the_roster_decides_whether_a_unit_can_be_dispatched(fleet):
     assert crewing.is_crewed(fleet.amb2, timezone.now())
     d = services.dispatch_unit(fleet.actor(), incident_id=inc.pk, unit_id=fleet.amb2.pk)
     assert d.unit == fleet.amb2
+
+
+def test_a_roster_change_tells_the_consoles_whether_the_unit_is_crewed(fleet, capture_events):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from siaga.dispatch import rosters
+
+    start = timezone.now() - dt.timedelta(hours=1)
+    with capture_events() as events:
+        shift = rosters.create_shift(fleet.actor("pmi_dispatcher"), role="driver", unit=fleet.amb2.pk, starts_at=start,
+                                     ends_at=start + dt.timedelta(hours=8))
+    [ev] = [e for e in events if e["type"] == "roster.updated"]
+    assert ev["payload"] == {"unit_id": fleet.amb2.pk, "call_sign": "AMB-02", "organization_id": fleet.pmi.pk,
+                             "crewed_now": False}  # a driver alone does not crew an advanced ambulance
+    assert fleet.psc.pk in ev["shared_with"]  # the dispatch center hears it
+    with capture_events() as events:
+        rosters.delete_shift(fleet.actor("pmi_dispatcher"), shift.pk)
+    assert [e["type"] for e in events if e["type"] == "roster.updated"] == ["roster.updated"]

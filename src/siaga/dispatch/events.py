@@ -37,6 +37,16 @@ class UnitUpdated(pydantic.BaseModel):
     active: bool
 
 
+@event_type("roster.updated", topic="units")
+class RosterUpdated(pydantic.BaseModel):
+    """A unit's roster changed: whether it is crewed right now may have changed with it."""
+
+    unit_id: int
+    call_sign: str
+    organization_id: int
+    crewed_now: bool
+
+
 @event_type("unit.position", topic="units")
 class UnitPosition(pydantic.BaseModel):
     """The unit's latest position (browsers receive at most one per unit per second)."""

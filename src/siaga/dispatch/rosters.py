@@ -219,7 +219,25 @@ def create_shift(actor: Actor, *, role: str, starts_at: dt.datetime, ends_at: dt
                                  member=person, starts_at=starts_at, ends_at=ends_at, region_code=region_code or "",
                                  note=(note or "")[:300])
     audit.created(actor, shift)
+    _announce([shift.unit_id])
     return shift
+
+
+def _announce(unit_ids) -> None:
+    """Tell consoles a unit's crew may have changed (its dispatchability with it)."""
+    from siaga.core.events import emit
+
+    from . import crewing
+    from .services import shared_region, unit_parties
+
+    now = timezone.now()
+    units = list(Unit.objects.filter(pk__in={u for u in unit_ids if u}))
+    crewed = crewing.crewed_among(units, now)
+    for unit in units:
+        emit("roster.updated", {"unit_id": unit.pk, "call_sign": unit.call_sign,
+                                "organization_id": unit.organization_id, "crewed_now": unit.pk in crewed},
+             organization=unit.organization_id, region_code=shared_region(unit.region_code),
+             shared_with=unit_parties(unit))
 
 
 @transaction.atomic
@@ -242,6 +260,7 @@ def update_shift(actor: Actor, shift_id: int, *, role: str | None = None, starts
                       exclude=shift.pk)
     shift.save()
     audit.updated(actor, shift, before)
+    _announce([shift.unit_id])
     return shift
 
 
@@ -258,6 +277,7 @@ def assign(actor: Actor, shift_id: int, member_id: int | None) -> Shift:
         shift.member = person
     shift.save(update_fields=["member"])
     audit.updated(actor, shift, before)
+    _announce([shift.unit_id])
     return shift
 
 
@@ -270,7 +290,9 @@ def delete_shift(actor: Actor, shift_id: int) -> None:
     shift = _lock_shift(actor, shift_id)
     before = audit.snapshot(shift)
     audit.deleted(actor, shift, before)
+    unit_id = shift.unit_id
     shift.delete()
+    _announce([unit_id])
 
 
 @dataclass
@@ -324,6 +346,7 @@ def copy_week(actor: Actor, *, week_start: dt.datetime, weeks: int = 1, unit_id:
             result.created.append(new)
             if lost:
                 result.uncovered.append((new, lost))
+    _announce([s.unit_id for s in result.created])
     return result
 
 
