@@ -32,14 +32,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AMBULANCE_CREW: frozenset(_VIEW_COMMON | {"unit.view", "unit.update_status", "position.create",
                                                    "hospital.view", "routing.view"}),
     Role.BLOOD_BANK_OFFICER: frozenset(_VIEW_COMMON | {"blood.view", "blood.manage", "blood.stats"}),
-    Role.HOSPITAL_OFFICER: frozenset(_VIEW_COMMON | {"hospital.view", "hospital.manage", "blood.view",
+    Role.HOSPITAL_OFFICER: frozenset(_VIEW_COMMON | {"hospital.view", "hospital.manage", "blood.view", "vital_event.notify",
+                                                     "vital_event.view",
                                                      "blood.request", "incident.view", "referral.view",
                                                      "referral.respond"}),
     Role.DISASTER_MANAGER: frozenset(_VIEW_COMMON | {"disaster.view", "disaster.manage", "boundary.import",
                                                      "incident.view", "referral.view", "referral.respond",
                                                      "routing.view", "routing.manage"}),
     Role.VOLUNTEER: frozenset(_VIEW_COMMON | {"disaster.view"}),
-    Role.KADER: frozenset(_VIEW_COMMON | {"health.view", "health.record"}),
+    Role.KADER: frozenset(_VIEW_COMMON | {"health.view", "health.record", "vital_event.notify",
+                                          "vital_event.view"}),
     Role.CIVIL_REGISTRATION_OFFICER: frozenset(_VIEW_COMMON | {"vital_event.view", "vital_event.register"}),
     Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view", "callcenter.stats", "referral.view",
                                            "routing.view", "dispatch.stats", "blood.stats",
@@ -81,6 +83,7 @@ TOPIC_PERMISSIONS: dict[str, str] = {
     "blood": "blood.view",
     "disaster": "disaster.view",
     "health": "health.view",
+    "vital_events": "vital_event.view",
 }
 
 

@@ -414,3 +414,7 @@ def assess(request, body: AssessIn):
     return {"age_days": age_days, "z": z, "category": r.category,
             "category_labels": {k: growth.category_label(k, v) for k, v in r.category.items()},
             "implausible": r.implausible}
+
+from .api_vital import router as vital_router  # noqa: E402
+
+router.add_router("", vital_router)

@@ -81,3 +81,27 @@ class ImportCompleted(pydantic.BaseModel):
     rows_failed: int
     persons_created: int
     measurements_created: int
+
+
+# Vital events: owned by the facility, shared with the Dukcapil office that registers them. Payloads carry
+# the status and dates, never a name or a NIK.
+
+
+class _VitalEventPayload(pydantic.BaseModel):
+    id: int
+    kind: str
+    status: str
+    facility_id: int
+    dukcapil_id: int
+    region_code: str
+
+
+@event_type("health.vital_event_notified", topic="vital_events")
+class VitalEventNotified(_VitalEventPayload):
+    occurred_on: dt.date
+
+
+@event_type("health.vital_event_status_changed", topic="vital_events")
+class VitalEventStatusChanged(_VitalEventPayload):
+    from_status: str
+    registration_number: str

@@ -255,3 +255,6 @@ class Measurement(models.Model):
     @property
     def length_height_cm(self) -> float | None:
         return None if self.length_height_mm is None else self.length_height_mm / 10.0
+
+
+from .models_vital import *  # noqa: E402,F401,F403  (vital events live in their own module)
