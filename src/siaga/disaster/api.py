@@ -541,3 +541,8 @@ def list_notifications(request, unread: bool | None = None, limit: int = Query(5
 def read_notification(request, notice_id: int):
     return services.mark_notification_read(request.auth, notice_id)
 
+
+
+from .api_needs import router as needs_router  # noqa: E402
+
+router.add_router("", needs_router)

@@ -93,3 +93,17 @@ class DisasterEventTimeline(pydantic.BaseModel):
     kind: str
     text: str
     at: str
+
+
+@event_type("needs_report.recorded", topic="disaster")
+class NeedsReportRecorded(pydantic.BaseModel):
+    """Displaced and affected figures for one kelurahan of an event (shared with the event's participants)."""
+
+    id: int
+    event_id: int
+    region_code: str
+    displaced: int
+    affected: int
+    source: str
+    reported_at: str
+    organization_id: int

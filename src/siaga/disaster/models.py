@@ -330,3 +330,44 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class FigureSource(models.TextChoices):
+    PMI = "pmi", _("PMI")
+    GOVERNMENT = "government", _("Government (BPBD, BNPB, local government)")
+    OTHER = "other", _("Other")
+
+
+class NeedsReport(models.Model):
+    """Displaced and affected people in one kelurahan as reported at a time; the figures keep their source.
+
+    The latest report per kelurahan (by reported_at) feeds the needs estimate; older ones stay as history.
+    """
+
+    event = models.ForeignKey(DisasterEvent, on_delete=models.CASCADE, related_name="needs_reports",
+                              verbose_name=_("disaster event"))
+    # The organisation that reported the figures (the reporter's); the event's lead and participants see them.
+    organization = models.ForeignKey("core.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("reporting organisation"))
+    region_code = models.CharField(_("kelurahan"), max_length=13, db_index=True)
+    displaced = models.PositiveIntegerField(_("displaced people"))
+    affected = models.PositiveIntegerField(_("affected people"))
+    source = models.CharField(_("source of the figures"), max_length=12, choices=FigureSource.choices)
+    source_note = models.CharField(_("source details"), max_length=300, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("reporter"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("needs report")
+        verbose_name_plural = _("needs reports")
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(displaced__lte=models.F("affected")),
+                                   name="needs_displaced_within_affected"),
+        ]
+        indexes = [models.Index(fields=["event", "region_code", "-reported_at"], name="needs_event_region_latest")]
+
+    def __str__(self):
+        return f"{self.region_code} {self.displaced}/{self.affected}"

@@ -959,3 +959,83 @@ def save_feed_source(actor: Actor, *, source_id: int | None = None, name: str, u
     src.save()
     audit.updated(actor, src, before)
     return src
+
+
+# --- needs reports and the needs estimate -------------------------------------------------------------
+
+# A report may be stamped a little ahead of the server clock (a phone's clock), not more.
+NEEDS_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@transaction.atomic
+def record_needs_report(actor: Actor, event_id: int, *, region_code: str, displaced: int, affected: int,
+                        source: str, reported_at: dt.datetime | None = None, source_note: str = ""):
+    """Record displaced and affected people in one kelurahan of an event (the lead or a participant, inside
+    the actor's area). The latest report per kelurahan feeds the needs estimate."""
+    from . import needs
+    from .models import FigureSource, NeedsReport
+
+    actor.require("disaster.manage")
+    ev = get_event(actor, event_id)
+    if actor.organization is None:
+        raise ServiceError(_("Act through an organisation to report figures."), code="no_organization")
+    needs.validate_counts(displaced, affected)
+    _choice(source, FigureSource.values, "source")
+    code = (region_code or "").strip()
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise ServiceError(_("Unknown region codes: %(codes)s.") % {"codes": code}, code="unknown_region",
+                           details={"codes": [code]})
+    if region.level != 4:
+        raise ServiceError(_("Report figures per kelurahan (a 4-level region code)."), code="not_kelurahan")
+    actor.require_region(code)
+    now = timezone.now()
+    reported_at = reported_at or now
+    if reported_at.tzinfo is None:
+        raise ServiceError(_("Times need a time zone."), code="naive_time")
+    if reported_at > now + NEEDS_CLOCK_SKEW:
+        raise ServiceError(_("The report time lies in the future."), code="future_time")
+    report = NeedsReport.objects.create(event=ev, organization=actor.organization, region_code=code,
+                                        displaced=displaced, affected=affected, source=source,
+                                        source_note=(source_note or "").strip()[:300], reported_at=reported_at,
+                                        reporter=actor.user if getattr(actor.user, "pk", None) else None)
+    audit.created(actor, report)
+    shared = sorted((set(_participant_ids(ev)) | {actor.organization.pk}) - {ev.organization_id})
+    emit("needs_report.recorded", {"id": report.pk, "event_id": ev.pk, "region_code": code,
+                                   "displaced": displaced, "affected": affected, "source": source,
+                                   "reported_at": reported_at.isoformat(), "organization_id": actor.organization.pk},
+         organization=ev.organization, region_code=code, shared_with=shared)
+    return report
+
+
+def latest_needs_reports(actor: Actor, event_id: int) -> list:
+    """The latest report per kelurahan of an event the actor sees (lead or participant), by kelurahan code."""
+    from .models import NeedsReport
+
+    from django.db.models import OuterRef, Subquery
+
+    ev = get_event(actor, event_id)
+    newest = (NeedsReport.objects.filter(event=ev, region_code=OuterRef("region_code"))
+              .order_by("-reported_at", "-id").values("pk")[:1])
+    return list(NeedsReport.objects.filter(event=ev, pk=Subquery(newest)).order_by("region_code"))
+
+
+def needs_for_event(actor: Actor, event_id: int, profile: str = "bnpb", days: int = 7) -> dict:
+    """The needs estimate of an event: per kelurahan from its latest report, and overall as the sum of the
+    kelurahan lines (see siaga.disaster.needs for the rates and the rounding)."""
+    from . import needs
+
+    actor.require("disaster.view")
+    prof = needs.get_profile(profile)
+    needs.validate_days(days)
+    reports = latest_needs_reports(actor, event_id)
+    names = dict(Region.objects.filter(code__in=[r.region_code for r in reports]).values_list("code", "name"))
+    areas = []
+    for r in reports:
+        areas.append({"region_code": r.region_code, "name": names.get(r.region_code, ""), "displaced": r.displaced,
+                      "affected": r.affected, "source": r.source, "reported_at": r.reported_at, "report_id": r.pk,
+                      "lines": needs.estimate(r.displaced, r.affected, days, prof.code)})
+    total = needs.add_lines([needs.estimate(0, 0, days, prof.code)] + [a["lines"] for a in areas])
+    return {"event_id": event_id, "profile": prof.code, "profile_label": str(prof.label), "source": prof.source,
+            "days": days, "displaced": sum(a["displaced"] for a in areas),
+            "affected": sum(a["affected"] for a in areas), "areas": areas, "total": total}
