@@ -73,7 +73,7 @@ def test_one_day_rounds_each_line_up():
 def test_lines_carry_unit_and_basis():
     rice = needs.estimate(1, 1, 1, "bnpb")[0]
     assert (rice.item, rice.unit, rice.applies_to) == ("rice", "kg", "displaced")
-    assert "2.8 kg" in rice.basis
+    assert "2,8 kg" in rice.basis  # Indonesian decimal comma, the default language
 
 
 def test_totals_add_rounded_lines_per_area():

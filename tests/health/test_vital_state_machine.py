@@ -86,7 +86,8 @@ def test_a_refused_move_says_why_in_words(vx):
     ev = _register(vx, vx.birth())
     with pytest.raises(Conflict) as exc:
         _reject(vx, ev)
-    assert "registered" in exc.value.message and "rejected" in exc.value.message
+    # In the user's language (Indonesian by default): the status it has and the one refused.
+    assert "tercatat" in exc.value.message and "ditolak" in exc.value.message
 
 
 def test_a_registration_number_is_used_once_per_office(vx):
