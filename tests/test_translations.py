@@ -1,4 +1,8 @@
-"""Bahasa Indonesia first: every user-facing string in the code and templates has an Indonesian translation."""
+"""Bahasa Indonesia first: every user-facing string in the code and templates has an Indonesian translation.
+
+The catalogue is regenerated with `cd src/siaga && ../../.venv/bin/siaga makemessages -l id --no-obsolete
+--no-location`: without source locations it stays small and does not churn on every edit.
+"""
 
 import re
 from pathlib import Path
