@@ -131,6 +131,10 @@ class _Hub:
         with self._lock:
             return len(self._subs)
 
+    def holds(self, sub: Subscription) -> bool:
+        with self._lock:
+            return sub in self._subs
+
     def _each(self, method: str, arg) -> None:
         with self._lock:
             subs = list(self._subs)
