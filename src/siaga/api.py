@@ -100,3 +100,26 @@ from siaga.health.api import router as health_router  # noqa: E402
 
 api.add_router("/disaster", disaster_router)
 api.add_router("/health", health_router)
+
+from siaga.disaster.logistics.api import router as logistics_router  # noqa: E402
+from siaga.disaster.mutualaid.api import router as mutualaid_router  # noqa: E402
+from siaga.disaster.readiness.api import router as readiness_router  # noqa: E402
+from siaga.disaster.reports.api import router as disaster_reports_router  # noqa: E402
+from siaga.disaster.teams.api import router as teams_router  # noqa: E402
+from siaga.disaster.volunteers.api import router as volunteers_router  # noqa: E402
+from siaga.health.plans.api import router as plans_router  # noqa: E402
+
+api.add_router("/disaster/volunteers", volunteers_router)
+api.add_router("/disaster/teams", teams_router)
+api.add_router("/disaster/logistics", logistics_router)
+api.add_router("/disaster/mutual-aid", mutualaid_router)
+api.add_router("/disaster/reports", disaster_reports_router)
+api.add_router("/disaster/readiness", readiness_router)
+api.add_router("/health/plans", plans_router)
+from siaga.health.api_fhir import router as fhir_router  # noqa: E402
+from siaga.health.api_lifecycle import router as lifecycle_router  # noqa: E402
+from siaga.health.api_pws import router as pws_router  # noqa: E402
+
+api.add_router("/health/lifecycle", lifecycle_router)
+api.add_router("/health/pws", pws_router)
+api.add_router("/health/fhir", fhir_router)

@@ -36,7 +36,14 @@ INSTALLED_APPS = [
     "siaga.dispatch",
     "siaga.blood",
     "siaga.disaster",
+    "siaga.disaster.volunteers",
+    "siaga.disaster.teams",
+    "siaga.disaster.logistics",
+    "siaga.disaster.mutualaid",
+    "siaga.disaster.reports",
+    "siaga.disaster.readiness",
     "siaga.health",
+    "siaga.health.plans",
     "siaga.web",
 ]
 

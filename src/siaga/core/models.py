@@ -38,6 +38,7 @@ class Role(models.TextChoices):
     DISASTER_MANAGER = "disaster_manager", _("Disaster manager")
     VOLUNTEER = "volunteer", _("Volunteer")
     KADER = "kader", _("Posyandu kader")
+    HEALTH_WORKER = "health_worker", _("Health worker (puskesmas)")
     CIVIL_REGISTRATION_OFFICER = "civil_registration_officer", _("Civil-registration officer")
     LEADER = "leader", _("Leader (read-only dashboards)")
     ADMINISTRATOR = "administrator", _("Administrator")

@@ -37,15 +37,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                                      "blood.request", "incident.view", "referral.view",
                                                      "referral.respond"}),
     Role.DISASTER_MANAGER: frozenset(_VIEW_COMMON | {"disaster.view", "disaster.manage", "boundary.import",
+                                                     "volunteer.view", "volunteer.manage", "logistics.view",
+                                                     "logistics.manage", "disaster.report", "training.take",
+                                                     "training.manage",
                                                      "incident.view", "referral.view", "referral.respond",
                                                      "routing.view", "routing.manage"}),
-    Role.VOLUNTEER: frozenset(_VIEW_COMMON | {"disaster.view"}),
+    # A volunteer answers activations and checks in on their own record; they see no one else's personal data.
+    Role.VOLUNTEER: frozenset(_VIEW_COMMON | {"disaster.view", "volunteer.respond", "disaster.report",
+                                             "training.take"}),
     Role.KADER: frozenset(_VIEW_COMMON | {"health.view", "health.record", "vital_event.notify",
-                                          "vital_event.view"}),
+                                          "vital_event.view", "health.plan"}),
+    # Puskesmas staff (midwife, nurse, nutritionist): records life-cycle services, reads the PWS dashboards.
+    Role.HEALTH_WORKER: frozenset(_VIEW_COMMON | {"health.view", "health.record", "health.dashboard", "health.plan",
+                                                  "health.export", "vital_event.notify", "vital_event.view"}),
     Role.CIVIL_REGISTRATION_OFFICER: frozenset(_VIEW_COMMON | {"vital_event.view", "vital_event.register"}),
     Role.LEADER: frozenset(_VIEW_COMMON | {"dashboard.view", "audit.view", "callcenter.stats", "referral.view",
                                            "routing.view", "dispatch.stats", "blood.stats",
-                                           "health.dashboard"}),
+                                           "health.dashboard", "logistics.view", "disaster.view"}),
     Role.ADMINISTRATOR: frozenset(
         _VIEW_COMMON
         | {
@@ -84,6 +92,14 @@ TOPIC_PERMISSIONS: dict[str, str] = {
     "disaster": "disaster.view",
     "health": "health.view",
     "vital_events": "vital_event.view",
+    "volunteers": "volunteer.view",
+    "activations": "volunteer.respond",
+    "teams": "disaster.view",
+    "logistics": "logistics.view",
+    "mutual_aid": "disaster.view",
+    "disaster_reports": "disaster.view",
+    "readiness": "disaster.view",
+    "health_plans": "health.view",
 }
 
 

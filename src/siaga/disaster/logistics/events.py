@@ -1,0 +1,1 @@
+"""Logistics: event names and payload schemas."""

@@ -1,0 +1,3 @@
+"""Logistics: models."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,5 @@
+"""Mutual aid API (/api/disaster/mutual-aid/...)."""
+
+from ninja import Router
+
+router = Router(tags=["disaster_mutualaid"])

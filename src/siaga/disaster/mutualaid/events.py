@@ -1,0 +1,1 @@
+"""Mutual aid: event names and payload schemas."""

@@ -1,0 +1,3 @@
+"""Mutual aid: models."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Readiness and training: event names and payload schemas."""

@@ -1,0 +1,3 @@
+"""Readiness and training: models."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Disaster reports: admin."""

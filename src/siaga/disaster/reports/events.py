@@ -1,0 +1,1 @@
+"""Disaster reports: event names and payload schemas."""

@@ -1,0 +1,3 @@
+"""Disaster reports: models."""
+
+from django.db import models  # noqa: F401

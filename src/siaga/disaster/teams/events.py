@@ -1,0 +1,1 @@
+"""Team activation: event names and payload schemas."""

@@ -1,0 +1,3 @@
+"""Team activation: models."""
+
+from django.db import models  # noqa: F401

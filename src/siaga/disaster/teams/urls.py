@@ -1,0 +1,6 @@
+"""Team activation pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "disaster_teams"
+urlpatterns: list = []

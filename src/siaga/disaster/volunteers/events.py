@@ -1,0 +1,1 @@
+"""Volunteers: event names and payload schemas."""

@@ -1,0 +1,6 @@
+"""Volunteers pages."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "disaster_volunteers"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Posyandu problems and plans: admin."""

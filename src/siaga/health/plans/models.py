@@ -1,0 +1,3 @@
+"""Posyandu problems and plans: models."""
+
+from django.db import models  # noqa: F401
