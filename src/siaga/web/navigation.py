@@ -48,6 +48,8 @@ NAVIGATION: dict[str, list[NavEntry]] = {
                       NavEntry(_("Disaster events"), "disaster:events", "⛑", also=("disaster:event",))],
     "disaster.manage": [NavEntry(_("Feed error queue"), "disaster:dead_letters", "⚙")],
     "health.view": [NavEntry(_("Posyandu"), "health:index", "♥", also=("health:session", "health:child", "health:import"))],
+    "vital_event.view": [NavEntry(_("Births and deaths"), "health_vital:queue", "✎",
+                                  also=("health_vital:detail", "health_vital:notify", "health_vital:resubmit"))],
     "map.view": [NavEntry(_("Map"), "web:map", "◈")],
     "routing.view": [NavEntry(_("Coverage"), "routing:coverage", "◎"),
                      NavEntry(_("Road closures"), "routing:closures", "⛔")],

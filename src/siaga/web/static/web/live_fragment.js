@@ -1,12 +1,15 @@
-/* Request queue and request page: follow /api/stream (topic "blood") and re-read the live fragment when a request,
-   reservation or issue event arrives (the server decides what the user may see; the event only says "look again"). */
+/* Live fragments: a page region marked data-live-fragment follows /api/stream and re-reads its own HTML from
+   data-fragment-url when one of the named events arrives. The server decides what the user may see; the event
+   only says "look again". Optional data-match-field + data-match-value keep a detail page to its own record.
+   Without EventSource (old phones) the fragment is re-read every 30 s. */
 (function () {
   "use strict";
   var root = document.querySelector("[data-live-fragment]");
   if (!root) return;
   var status = document.querySelector("[data-live-status]");
   var names = (root.getAttribute("data-events") || "").split(/\s+/).filter(Boolean);
-  var only = root.getAttribute("data-request-id");
+  var field = root.getAttribute("data-match-field");
+  var value = root.getAttribute("data-match-value");
   var timer = null;
   function setStatus(live) {
     if (!status) return;
@@ -21,11 +24,11 @@
       .catch(function () { setStatus(false); });
   }
   function relevant(event) {
-    if (!only) return true;
+    if (!field) return true;
     try {
       var data = JSON.parse(event.data);
       var payload = data.payload || data;
-      return String(payload.request_id) === only;
+      return String(payload[field]) === value;
     } catch (error) { return true; }
   }
   if (!window.EventSource) { setInterval(refresh, 30000); return; }
