@@ -18,10 +18,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# What the pages will be held to once the Content-Security-Policy lands: nothing inline, nothing remote.
+# The server sends settings.SIAGA_CSP itself; the route handler below re-applies it so a test also holds when a
+# response comes from elsewhere (static files, a fixture server).
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
 )
 
 

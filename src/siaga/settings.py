@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "ninja",  # serves the API documentation's Swagger files locally (no CDN on site)
     "siaga.core",
     "siaga.geo",
     "siaga.routing",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "siaga.core.middleware.ActorMiddleware",
     "siaga.core.middleware.IdempotencyMiddleware",
+    "siaga.core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "siaga.urls"
@@ -181,6 +183,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = os.environ.get("SIAGA_SECURE_COOKIES", "0") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Nothing inline, nothing remote (tests/browser_support.py holds every browser test to the same policy).
+SIAGA_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
+)
+SIAGA_CSP_RELAXED_PATHS = ("/admin/", "/api/docs")
+SIAGA_CSP_RELAXED = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

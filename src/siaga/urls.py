@@ -3,11 +3,14 @@
 from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept simple: language lives in the session)
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from siaga.api import api
 from siaga.core.stream import stream
 
 urlpatterns = [
+    # One way in: the admin's own login page would skip the lockout and the second factor.
+    path("admin/login/", RedirectView.as_view(url="/login/", query_string=True), name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/stream", stream, name="stream"),
     path("api/", api.urls),

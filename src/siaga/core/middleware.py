@@ -143,3 +143,29 @@ class LanguageMiddleware(LocaleMiddleware):
         lang = lang if lang in supported else settings.LANGUAGE_CODE
         translation.activate(lang)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and related headers on every response.
+
+    Pages carry no inline script, no inline style and nothing remote, so the policy is strict. The
+    two exceptions are third-party pages we do not write: Django's admin (inline styles) and the
+    API's interactive documentation (its bundled Swagger page starts with an inline script).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            path = request.path
+            if path.startswith(settings.SIAGA_CSP_RELAXED_PATHS):
+                response["Content-Security-Policy"] = settings.SIAGA_CSP_RELAXED
+            else:
+                response["Content-Security-Policy"] = settings.SIAGA_CSP
+        response.setdefault("Referrer-Policy", "same-origin")
+        # Crews share their position (geolocation); nothing else may use the camera, microphone or payments.
+        response.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=(), payment=()")
+        response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response

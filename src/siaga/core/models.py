@@ -201,3 +201,34 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class LoginAttempt(models.Model):
+    """One password check at the login form, kept for throttling, lockout and the security review."""
+
+    username = models.CharField(max_length=150, db_index=True)  # as typed, lower-cased
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+    succeeded = models.BooleanField(default=False)
+    # Why a failure failed: wrong password, locked (refused before checking), or a wrong second-factor code.
+    reason = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        verbose_name = _("login attempt")
+        verbose_name_plural = _("login attempts")
+        indexes = [models.Index(fields=["username", "at"]), models.Index(fields=["ip", "at"])]
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (TOTP, RFC 6238): asked for a code after the password once confirmed."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last 30-second step a code was accepted for: a code is never accepted twice.
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")

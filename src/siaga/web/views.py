@@ -20,13 +20,15 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_POST
 
-from siaga.core import audit, services
+from siaga.core import audit, login_guard, services
 from siaga.core.errors import error_body
 from siaga.core.middleware import SESSION_MEMBERSHIP_KEY
 from siaga.core.models import AuditLog, Membership
 from siaga.core.pages import audit_rows, page, render_error
 
 from siaga.geo.models import Level, Region
+
+from .auth import ThrottledAuthenticationForm, begin_second_factor
 
 from .context import get_actor, scope_label
 
@@ -149,11 +151,15 @@ def _set_language_cookie(response, language: str) -> None:
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm
 
     def form_valid(self, form):
+        user = form.get_user()
+        if login_guard.has_second_factor(user):
+            return begin_second_factor(self.request, user, self.get_redirect_url())
+        login_guard.record(user.get_username(), login_guard.client_ip(self.request), succeeded=True)
         chosen = self.request.session.pop(SESSION_LANGUAGE_CHOSEN_KEY, None)
         response = super().form_valid(form)
-        user = form.get_user()
         languages = dict(settings.LANGUAGES)
         if chosen in languages and chosen != user.preferred_language:
             # The language picked on the login page is the user's latest explicit choice: keep it.
