@@ -1,8 +1,9 @@
-"""Monthly PWS growth indicators (SKDN and nutrition prevalence) per posyandu or kelurahan, from stored measurements.
+"""Monthly PWS indicators (SKDN, nutrition prevalence, immunisation, K4) per posyandu or area, as aggregate queries.
 
-Definitions (per area and calendar month):
-- S: children under five registered and active, aged 0-59 completed months on the last day of the month;
-- D: of S, children weighed in the month (a child weighed twice counts once: its last weighing counts);
+Definitions (per area and calendar month M):
+- S: children registered and active, aged 0-59 months at the end of M, counted in calendar months (a child born
+  in month B is 0 months old in B and 59 months old in B + 59);
+- D: of S, children weighed in M (a child weighed twice counts once: its last measurement of M counts);
 - N: of D, those whose weighing says gained weight (KMS rule, see kms.py); T did not gain; O not weighed
   the month before; B first weighing;
 - D/S = D / S; N/D = N / D; N/D' = N / (D - O - B), the Kemenkes variant that leaves out children who
@@ -10,10 +11,21 @@ Definitions (per area and calendar month):
 - stunting, wasting, underweight, overweight prevalence: among the children of D measured for the
   indicator (length/height for stunting, both for wasting/overweight, weight for underweight), the share in
   the Permenkes 2/2020 categories (stunted + severely stunted; wasted + severely wasted; underweight +
-  severely underweight; overweight + obese).
+  severely underweight; overweight + obese);
+- immunisation (IDL, imunisasi dasar lengkap): of the children of the area turning 12 months in M (born in
+  M - 12), those who had every basic dose of lifecycle.BASIC_DOSES before their first birthday;
+- K4: of the pregnancies that ended in M (or are due in M while still ongoing), leaving out miscarriages and
+  women who moved away, those with at least one antenatal visit in the first trimester, one in the second and
+  two in the third (the Kemenkes K4; four or more visits in all).
 
-The caller passes querysets already limited to what the actor may see (services.visible_persons and
-services.visible_measurements), so this module never widens access. Aggregates only: no names or NIKs.
+Areas: a person counts in the kelurahan of their address (Person.region_code), and so in its kecamatan and
+kab/kota (Kemendagri code prefixes); "posyandu" groups by the posyandu a person is registered at.
+
+Everything is counted by the database with GROUP BY and conditional counts (on SQLite and PostgreSQL alike):
+one query for the person-based counts (S, immunisation), one for the measurement-based counts of every month
+asked for, one for K4. No Python loop ever walks measurements. The caller passes querysets already limited to
+what the actor may see (siaga.health.pws), so this module never widens access. Aggregates only: no names here,
+except follow_up_children(), which the caller may use only for actors allowed to see names.
 """
 
 from __future__ import annotations
@@ -22,27 +34,86 @@ import calendar
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Left
 
 STUNTED = ("stunted", "severely_stunted")
 WASTED = ("wasted", "severely_wasted")
 UNDERWEIGHT = ("underweight", "severely_underweight")
 OVERWEIGHT = ("overweight", "obese")
+UNDER_FIVE_MAX_MONTHS = 59
 
-GROUPS = {"posyandu": "posyandu_id", "kelurahan": "region_code"}
+# Area levels by the length of their Kemendagri code ("35", "35.76", "35.76.01", "35.76.01.1006").
+CODE_LENGTH = {"province": 2, "kabkota": 5, "kecamatan": 8, "kelurahan": 13}
+LEVEL_OF_DEPTH = {1: "province", 2: "kabkota", 3: "kecamatan", 4: "kelurahan"}
+GROUPS = ("posyandu", "kelurahan", "kecamatan", "kabkota", "province", "total")
+
+COUNT_FIELDS = ("s", "d", "n", "t", "o", "b", "measured_length", "measured_wflh", "measured_weight", "stunted",
+                "wasted", "underweight", "overweight", "needs_referral", "imm_cohort", "imm_complete",
+                "k4_cohort", "k4")
+# rate name -> (numerator field, denominator field)
+RATES = {
+    "d_s": ("d", "s"), "n_d": ("n", "d"), "stunting": ("stunted", "measured_length"),
+    "wasting": ("wasted", "measured_wflh"), "underweight": ("underweight", "measured_weight"),
+    "overweight": ("overweight", "measured_wflh"), "immunisation": ("imm_complete", "imm_cohort"),
+    "k4": ("k4", "k4_cohort"),
+}
+
+
+# --- months ---------------------------------------------------------------------------------------
+
+
+def month_index(year: int, month: int) -> int:
+    """Months since year 0: consecutive months have consecutive indexes (the database computes the same)."""
+    return year * 12 + month - 1
+
+
+def year_month(index: int) -> tuple[int, int]:
+    return index // 12, index % 12 + 1
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _minus_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
+def _first(index: int) -> dt.date:
+    return month_bounds(*year_month(index))[0]
+
+
+def _last(index: int) -> dt.date:
+    return month_bounds(*year_month(index))[1]
+
+
+class MonthIndex(Func):
+    """year * 12 + month - 1 of a date, in SQL (SQLite stores dates as ISO text; PostgreSQL extracts)."""
+
+    output_field = IntegerField()
+    arity = 1
+    template = "(CAST(EXTRACT(YEAR FROM %(expressions)s) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM %(expressions)s) AS INTEGER) - 1)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=(
+            "(CAST(substr(%(expressions)s, 1, 4) AS INTEGER) * 12 + CAST(substr(%(expressions)s, 6, 2) AS INTEGER) - 1)"
+        ), **extra)
+
+
+class DayKey(Func):
+    """month_index * 32 + day of a date: orders dates, and "the same day n months later" is key + 32 n."""
+
+    output_field = IntegerField()
+    arity = 1
+    template = ("(CAST(EXTRACT(YEAR FROM %(expressions)s) AS INTEGER) * 384 + CAST(EXTRACT(MONTH FROM %(expressions)s) "
+                "AS INTEGER) * 32 - 32 + CAST(EXTRACT(DAY FROM %(expressions)s) AS INTEGER))")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template=(
+            "(CAST(substr(%(expressions)s, 1, 4) AS INTEGER) * 384 + CAST(substr(%(expressions)s, 6, 2) AS INTEGER) "
+            "* 32 - 32 + CAST(substr(%(expressions)s, 9, 2) AS INTEGER))"
+        ), **extra)
 
 
 def _ratio(num: int, den: int) -> float | None:
-    return None if den == 0 else round(num / den, 4)
+    return None if not den else round(num / den, 4)
 
 
 @dataclass
@@ -62,78 +133,183 @@ class MonthIndicators:
     underweight: int = 0
     overweight: int = 0
     needs_referral: int = 0
+    imm_cohort: int = 0
+    imm_complete: int = 0
+    k4_cohort: int = 0
+    k4: int = 0
     rates: dict = field(default_factory=dict)
 
     def finish(self) -> "MonthIndicators":
-        self.rates = {
-            "d_s": _ratio(self.d, self.s),
-            "n_d": _ratio(self.n, self.d),
-            "n_d_prime": _ratio(self.n, self.d - self.o - self.b),
-            "stunting": _ratio(self.stunted, self.measured_length),
-            "wasting": _ratio(self.wasted, self.measured_wflh),
-            "underweight": _ratio(self.underweight, self.measured_weight),
-            "overweight": _ratio(self.overweight, self.measured_wflh),
-        }
+        self.rates = {name: _ratio(getattr(self, num), getattr(self, den)) for name, (num, den) in RATES.items()}
+        self.rates["n_d_prime"] = _ratio(self.n, self.d - self.o - self.b)
         return self
+
+    def counts(self) -> dict:
+        return {name: getattr(self, name) for name in COUNT_FIELDS}
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def monthly(persons: QuerySet, measurements: QuerySet, year: int, month: int, by: str = "kelurahan") -> dict:
-    """{area key: MonthIndicators} for one month; by "kelurahan" (region code) or "posyandu" (id)."""
-    group_field = GROUPS[by]
-    first, last = month_bounds(year, month)
-    oldest_birth = _minus_months(last, 60)  # born after this: under 60 completed months on the last day
-    under_five = persons.filter(active=True, birth_date__gt=oldest_birth, birth_date__lte=last)
+# --- grouping -----------------------------------------------------------------------------------
+
+
+def _key(by: str, prefix: str = ""):
+    if by == "posyandu":
+        return F(f"{prefix}posyandu_id")
+    if by == "total":
+        return Value("total")
+    if by == "kelurahan":
+        return F(f"{prefix}region_code")
+    return Left(f"{prefix}region_code", CODE_LENGTH[by])
+
+
+def basic_doses_subquery(birth_ref: str = "birth_date", person_ref: str = "pk"):
+    """Number of distinct basic doses (lifecycle.BASIC_DOSES) a person had before their first birthday."""
+    from .lifecycle import BASIC_DOSES
+    from .models import ImmunisationDose
+
+    basic = Q()
+    for vaccine, dose in BASIC_DOSES:
+        basic |= Q(vaccine=vaccine, dose_number=dose)
+    doses = (ImmunisationDose.objects.filter(basic, person_id=OuterRef(person_ref))
+             .annotate(_given=DayKey("given_on"))
+             .filter(_given__lt=DayKey(OuterRef(birth_ref)) + 12 * 32)
+             .order_by().values("person_id").annotate(c=Count("pk")).values("c"))
+    return Coalesce(Subquery(doses, output_field=IntegerField()), 0)
+
+
+def basic_dose_count() -> int:
+    from .lifecycle import BASIC_DOSES
+
+    return len(BASIC_DOSES)
+
+
+def _person_counts(persons: QuerySet, months: list[int], by: str) -> list[dict]:
+    """S and the immunisation cohort per area and month: one GROUP BY query with conditional counts."""
+    need = basic_dose_count()
+    counts = {}
+    for mi in months:
+        counts[f"s_{mi}"] = Count("pk", filter=Q(birth_date__gte=_first(mi - UNDER_FIVE_MAX_MONTHS),
+                                                 birth_date__lte=_last(mi)))
+        cohort = Q(birth_date__gte=_first(mi - 12), birth_date__lte=_last(mi - 12))
+        counts[f"ic_{mi}"] = Count("pk", filter=cohort)
+        counts[f"icc_{mi}"] = Count("pk", filter=cohort & Q(_basic__gte=need))
+    qs = (persons.filter(active=True, birth_date__gte=_first(months[0] - UNDER_FIVE_MAX_MONTHS),
+                         birth_date__lte=_last(months[-1]))
+          .annotate(_k=_key(by), _basic=basic_doses_subquery()).order_by().values("_k").annotate(**counts))
+    return list(qs)
+
+
+def latest_in_month(measurements: QuerySet) -> QuerySet:
+    """Measurements that are their person's last of their calendar month (annotated _mi, the month index)."""
+    from .models import Measurement
+
+    later = (Measurement.objects.filter(person_id=OuterRef("person_id"), measured_on__gt=OuterRef("measured_on"))
+             .annotate(_mi=MonthIndex("measured_on")).filter(_mi=OuterRef("_mi")))
+    return measurements.annotate(_mi=MonthIndex("measured_on")).filter(~Exists(later))
+
+
+def _measurement_counts(measurements: QuerySet, months: list[int], by: str) -> list[dict]:
+    """D, N, T, O, B and the prevalence counts per area and month: one GROUP BY query over the months asked."""
+    weighed = Q(weight_g__isnull=False)
+    qs = (latest_in_month(measurements.filter(measured_on__gte=_first(months[0]), measured_on__lte=_last(months[-1]),
+                                              person__active=True))
+          .annotate(_age_m=F("_mi") - MonthIndex("person__birth_date"))
+          .filter(_age_m__lte=UNDER_FIVE_MAX_MONTHS)
+          .annotate(_k=_key(by, "person__"))
+          .order_by().values("_k", "_mi")
+          .annotate(d=Count("pk", filter=weighed),
+                    n=Count("pk", filter=weighed & Q(growth_status="N")),
+                    t=Count("pk", filter=weighed & Q(growth_status="T")),
+                    o=Count("pk", filter=weighed & Q(growth_status="O")),
+                    b=Count("pk", filter=weighed & Q(growth_status="B")),
+                    measured_weight=Count("pk", filter=weighed & ~Q(category_wfa="")),
+                    underweight=Count("pk", filter=weighed & Q(category_wfa__in=UNDERWEIGHT)),
+                    measured_length=Count("pk", filter=~Q(category_lhfa="")),
+                    stunted=Count("pk", filter=Q(category_lhfa__in=STUNTED)),
+                    measured_wflh=Count("pk", filter=~Q(category_wflh="")),
+                    wasted=Count("pk", filter=Q(category_wflh__in=WASTED)),
+                    overweight=Count("pk", filter=Q(category_wflh__in=OVERWEIGHT)),
+                    needs_referral=Count("pk", filter=Q(needs_referral=True))))
+    return list(qs)
+
+
+def _k4_counts(pregnancies: QuerySet, months: list[int], by: str) -> list[dict]:
+    """Pregnancies ending (or due) per area and month, and those with a K4 pattern of visits: one query."""
+    from .models import AntenatalVisit
+
+    def visits(trimester: int):
+        sub = (AntenatalVisit.objects.filter(pregnancy_id=OuterRef("pk"), trimester=trimester)
+               .order_by().values("pregnancy_id").annotate(c=Count("pk")).values("c"))
+        return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+    qs = (pregnancies.exclude(outcome__in=("miscarriage", "moved_away"))
+          .annotate(_end=Coalesce("ended_on", "edd"))
+          .filter(_end__gte=_first(months[0]), _end__lte=_last(months[-1]))
+          .annotate(_mi=MonthIndex("_end"), _k=_key(by, "person__"), _t1=visits(1), _t2=visits(2), _t3=visits(3))
+          .order_by().values("_k", "_mi")
+          .annotate(k4_cohort=Count("pk"), k4=Count("pk", filter=Q(_t1__gte=1, _t2__gte=1, _t3__gte=2))))
+    return list(qs)
+
+
+def series(persons: QuerySet, measurements: QuerySet, first: tuple[int, int], last: tuple[int, int],
+           by: str = "kelurahan", pregnancies: QuerySet | None = None) -> dict:
+    """{area key: {(year, month): MonthIndicators}} for every month from first to last (inclusive).
+
+    Three aggregate queries whatever the number of months or areas. Areas with no registered child and
+    nothing measured do not appear.
+    """
+    if by not in GROUPS:
+        raise ValueError(f"unknown grouping {by}")
+    months = list(range(month_index(*first), month_index(*last) + 1))
+    if not months:
+        return {}
     out: dict = {}
-    s_ids = {}
-    for pid, key in under_five.values_list("pk", group_field):
-        s_ids[pid] = key
-        out.setdefault(key, MonthIndicators(key)).s += 1
 
-    latest: dict[int, tuple] = {}
-    rows = (measurements.filter(person_id__in=under_five.values("pk"), measured_on__gte=first, measured_on__lte=last)
-            .order_by("person_id", "measured_on", "pk")
-            .values_list("person_id", "weight_g", "length_height_mm", "growth_status", "category_lhfa",
-                         "category_wflh", "category_wfa", "needs_referral"))
-    for row in rows:
-        latest[row[0]] = row  # ordered by date: the last one of the month stays
-    for pid, weight_g, length_mm, status, lhfa, wflh, wfa, referral in latest.values():
-        ind = out[s_ids[pid]]
-        if weight_g is not None:
-            ind.d += 1
-            if status == "N":
-                ind.n += 1
-            elif status == "T":
-                ind.t += 1
-            elif status == "O":
-                ind.o += 1
-            elif status == "B":
-                ind.b += 1
-            if wfa:
-                ind.measured_weight += 1
-                ind.underweight += wfa in UNDERWEIGHT
-        if lhfa:
-            ind.measured_length += 1
-            ind.stunted += lhfa in STUNTED
-        if wflh:
-            ind.measured_wflh += 1
-            ind.wasted += wflh in WASTED
-            ind.overweight += wflh in OVERWEIGHT
-        ind.needs_referral += bool(referral)
-    return {k: v.finish() for k, v in out.items()}
+    def slot(key, mi) -> MonthIndicators:
+        per_area = out.get(key)
+        if per_area is None:
+            per_area = out[key] = {year_month(i): MonthIndicators(key) for i in months}
+        return per_area[year_month(mi)]
+
+    for row in _person_counts(persons, months, by):
+        for mi in months:
+            ind = slot(row["_k"], mi)
+            ind.s, ind.imm_cohort, ind.imm_complete = row[f"s_{mi}"], row[f"ic_{mi}"], row[f"icc_{mi}"]
+    for row in _measurement_counts(measurements, months, by):
+        ind = slot(row["_k"], row["_mi"])
+        for name in ("d", "n", "t", "o", "b", "measured_weight", "underweight", "measured_length", "stunted",
+                     "measured_wflh", "wasted", "overweight", "needs_referral"):
+            setattr(ind, name, row[name])
+    if pregnancies is not None:
+        for row in _k4_counts(pregnancies, months, by):
+            ind = slot(row["_k"], row["_mi"])
+            ind.k4_cohort, ind.k4 = row["k4_cohort"], row["k4"]
+    for per_area in out.values():
+        for ind in per_area.values():
+            ind.finish()
+    return out
 
 
-def total(parts: dict) -> MonthIndicators:
+def monthly(persons: QuerySet, measurements: QuerySet, year: int, month: int, by: str = "kelurahan",
+            pregnancies: QuerySet | None = None) -> dict:
+    """{area key: MonthIndicators} for one month; by "kelurahan" (region code), "posyandu" (id), or a coarser level."""
+    return {key: per_month[(year, month)]
+            for key, per_month in series(persons, measurements, (year, month), (year, month), by,
+                                         pregnancies).items()}
+
+
+def total(parts) -> MonthIndicators:
     """The sum of several areas' indicators (a kecamatan from its kelurahan, a kab/kota from its kecamatan)."""
     out = MonthIndicators("total")
-    for ind in parts.values():
-        for name in ("s", "d", "n", "t", "o", "b", "measured_length", "measured_wflh", "measured_weight", "stunted",
-                     "wasted", "underweight", "overweight", "needs_referral"):
+    for ind in (parts.values() if isinstance(parts, dict) else parts):
+        for name in COUNT_FIELDS:
             setattr(out, name, getattr(out, name) + getattr(ind, name))
     return out.finish()
 
+
+# --- follow-up ------------------------------------------------------------------------------------
 
 FOLLOW_UP_REASONS = {
     "severely_stunted": "lhfa", "stunted": "lhfa", "severely_wasted": "wflh", "wasted": "wflh",
@@ -142,17 +318,20 @@ FOLLOW_UP_REASONS = {
 
 
 def follow_up(measurements: QuerySet, year: int, month: int) -> list[dict]:
-    """Children whose last measurement of the month needs follow-up: a low category, 2T, or a confirmed outlier."""
+    """Children whose last measurement of the month needs follow-up: a low category, 2T, T, or a confirmed outlier.
+
+    The database picks the flagged rows; Python only words the reasons of those few.
+    """
     first, last = month_bounds(year, month)
-    rows = (measurements.filter(measured_on__gte=first, measured_on__lte=last)
-            .order_by("person_id", "measured_on", "pk")
+    flagged = (Q(category_lhfa__in=[k for k, v in FOLLOW_UP_REASONS.items() if v == "lhfa"])
+               | Q(category_wflh__in=[k for k, v in FOLLOW_UP_REASONS.items() if v == "wflh"])
+               | Q(category_wfa__in=[k for k, v in FOLLOW_UP_REASONS.items() if v == "wfa"])
+               | Q(needs_referral=True) | Q(growth_status="T") | Q(implausible=True))
+    rows = (latest_in_month(measurements.filter(measured_on__gte=first, measured_on__lte=last)).filter(flagged)
             .values("pk", "person_id", "measured_on", "category_wfa", "category_lhfa", "category_wflh",
                     "growth_status", "needs_referral", "implausible", "region_code"))
-    latest: dict[int, dict] = {}
-    for r in rows:
-        latest[r["person_id"]] = r
     out = []
-    for r in latest.values():
+    for r in rows:
         reasons = [c for c in (r["category_lhfa"], r["category_wflh"], r["category_wfa"]) if c in FOLLOW_UP_REASONS]
         if r["needs_referral"]:
             reasons.append("2T")
@@ -160,7 +339,57 @@ def follow_up(measurements: QuerySet, year: int, month: int) -> list[dict]:
             reasons.append("T")
         if r["implausible"]:
             reasons.append("confirmed_outlier")
-        if reasons:
-            out.append({"measurement_id": r["pk"], "person_id": r["person_id"], "measured_on": r["measured_on"],
-                        "region_code": r["region_code"], "reasons": reasons})
+        out.append({"measurement_id": r["pk"], "person_id": r["person_id"], "measured_on": r["measured_on"],
+                    "region_code": r["region_code"], "reasons": reasons})
     return sorted(out, key=lambda x: (x["region_code"], x["person_id"]))
+
+
+# Why a child is on the PWS follow-up list; the order is the order shown.
+CHILD_REASONS = ("severely_stunted", "severely_wasted", "2T", "not_weighed_2_months", "immunisation_incomplete")
+
+
+def follow_up_children(persons: QuerySet, measurements: QuerySet, year: int, month: int) -> list[dict]:
+    """Children under five at the end of the month needing a visit, with their reasons (CHILD_REASONS).
+
+    - severely stunted or severely wasted at their latest measurement up to the month's end;
+    - did not gain weight twice in a row (2T) at their latest weighing;
+    - not weighed for two months or more (nothing in this month nor the one before), when older than that;
+    - aged 12-23 months without complete basic immunisation before their first birthday.
+    One query: each child's latest measurement comes from correlated subqueries the database answers from the
+    (person, measured_on) index.
+    """
+    mi = month_index(year, month)
+    first, last = _first(mi), _last(mi)
+    previous_first = _first(mi - 1)
+    upto = measurements.filter(person_id=OuterRef("pk"), measured_on__lte=last).order_by("-measured_on")
+    weighings = upto.filter(weight_g__isnull=False)
+    need = basic_dose_count()
+    toddler = Q(birth_date__gte=_first(mi - 23), birth_date__lte=_last(mi - 12))
+    qs = (persons.filter(active=True, birth_date__gte=_first(mi - UNDER_FIVE_MAX_MONTHS), birth_date__lte=last)
+          .annotate(_last_on=Subquery(upto.values("measured_on")[:1]),
+                    _lhfa=Subquery(upto.values("category_lhfa")[:1]),
+                    _wflh=Subquery(upto.values("category_wflh")[:1]),
+                    _weighed_on=Subquery(weighings.values("measured_on")[:1]),
+                    _referral=Subquery(weighings.values("needs_referral")[:1]),
+                    _basic=basic_doses_subquery())
+          .filter(Q(_lhfa="severely_stunted") | Q(_wflh="severely_wasted") | Q(_referral=True)
+                  | (Q(birth_date__lt=previous_first) & (Q(_weighed_on__isnull=True)
+                                                         | Q(_weighed_on__lt=previous_first)))
+                  | (toddler & Q(_basic__lt=need)))
+          .select_related("posyandu").order_by("posyandu__name", "name", "pk"))
+    out = []
+    for p in qs:
+        reasons = []
+        if p._lhfa == "severely_stunted":
+            reasons.append("severely_stunted")
+        if p._wflh == "severely_wasted":
+            reasons.append("severely_wasted")
+        if p._referral:
+            reasons.append("2T")
+        if p.birth_date < previous_first and (p._weighed_on is None or p._weighed_on < previous_first):
+            reasons.append("not_weighed_2_months")
+        if _first(mi - 23) <= p.birth_date <= _last(mi - 12) and p._basic < need:
+            reasons.append("immunisation_incomplete")
+        out.append({"person": p, "person_id": p.pk, "posyandu_id": p.posyandu_id, "region_code": p.region_code,
+                    "last_measured_on": p._last_on, "last_weighed_on": p._weighed_on, "reasons": reasons})
+    return out

@@ -258,3 +258,4 @@ class Measurement(models.Model):
 
 
 from .models_vital import *  # noqa: E402,F401,F403  (vital events live in their own module)
+from .models_lifecycle import *  # noqa: E402,F401,F403  (life-cycle services live in their own module)
