@@ -12,6 +12,7 @@ from tests.isolation import SPECS
 NOT_TENANT_DATA = {
     "/api/me": "describes the caller only",
     "/api/audit": "filtered to the caller's organisations; checked in tests/core/test_audit_api.py",
+    "/api/personal-data-access": "filtered to the caller's organisations; checked in tests/core/test_privacy.py",
 }
 
 _PARAM = re.compile(r"\{[^}]*\}")

@@ -27,6 +27,7 @@ class TestDonorIsolation(UddSpec):
     detail_urls = ["/api/blood/donors/{id}"]
     write_requests = [
         ("patch", "/api/blood/donors/{id}", {"name": "Diganti"}),
+        ("post", "/api/blood/donors/{id}/reveal-nik", {"reason": "Verifikasi identitas donor"}),
         ("post", "/api/blood/donors/{id}/deferrals", {"kind": "permanent", "reason_code": "x", "reason": "x"}),
         ("post", "/api/blood/donors/{id}/visits", {"weight_kg": 60, "hb_g_dl": 13, "systolic_mmhg": 120,
                                                    "diastolic_mmhg": 80, "pulse_bpm": 70, "temperature_c": 36.5}),

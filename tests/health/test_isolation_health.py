@@ -45,7 +45,8 @@ class TestPersonIsolation(_HealthSpec):
     list_url = "/api/health/persons"
     detail_urls = ["/api/health/persons/{id}", "/api/health/persons/{id}/growth"]
     write_requests = [("post", "/api/health/persons/{id}/measurements",
-                       {"measured_on": "2025-01-10", "weight_g": 9000, "length_height_mm": 740})]
+                       {"measured_on": "2025-01-10", "weight_g": 9000, "length_height_mm": 740}),
+                      ("post", "/api/health/persons/{id}/reveal-nik", {"reason": "Cocokkan dengan KK"})]
 
     def make_record(self, org):
         return _person(org)

@@ -41,7 +41,8 @@ class TestVitalEventFacilityIsolation(OrgIsolationSpec):
     org_kind = "puskesmas"
     list_url = "/api/health/vital-events"
     detail_urls = ["/api/health/vital-events/{id}"]
-    write_requests = [("post", "/api/health/vital-events/{id}/resubmit", BIRTH)]
+    write_requests = [("post", "/api/health/vital-events/{id}/resubmit", BIRTH),
+                      ("post", "/api/health/vital-events/{id}/reveal-nik", {"reason": "Cocokkan dengan KTP"})]
 
     def make_record(self, org):
         return _event(org, _dukcapil(org.region_code), status="correction_requested")

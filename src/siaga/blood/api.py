@@ -16,7 +16,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from siaga.core.api import ErrorOut
+from siaga.core import privacy
+from siaga.core.api import ErrorOut, RevealIn, RevealOut
 
 from . import public, services
 from .models import Component, Deferral, Donation, DonationSession, Donor, DonorVisit, Lookback, ScreeningResult, Site
@@ -568,7 +569,17 @@ def create_donor(request, body: DonorIn):
 @router.get("/donors/{donor_id}", response={200: DonorDetailOut, **ERRORS},
             summary="One donor with deferrals and donation history")
 def get_donor(request, donor_id: int):
-    return _donor_detail(request.auth, services.get_donor(request.auth, donor_id))
+    donor = services.get_donor(request.auth, donor_id)
+    privacy.log_view(request.auth, donor, via=request.path)
+    return _donor_detail(request.auth, donor)
+
+
+@router.post("/donors/{donor_id}/reveal-nik", response={200: RevealOut, **ERRORS},
+             summary="The full NIK of a donor, with the reason recorded in the access log")
+def reveal_donor_nik(request, donor_id: int, body: RevealIn):
+    request.auth.require("blood.manage")
+    donor = services.get_donor(request.auth, donor_id)
+    return {"nik": privacy.reveal(request.auth, donor, "nik", reason=body.reason, via=request.path)}
 
 
 @router.patch("/donors/{donor_id}", response={200: DonorDetailOut, **ERRORS}, summary="Change a donor's details")

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from siaga.core import privacy
 from siaga.core.errors import NotFound, ServiceError
 from siaga.core.pages import page
 
@@ -150,6 +151,8 @@ def donors(request, actor):
 @page("blood.view")
 def donor_detail(request, actor, donor_id: int):
     donor = services.get_donor(actor, donor_id)
+    if request.method == "GET":
+        privacy.log_view(actor, donor, via=request.path)
     if request.method == "POST":
         if not actor.has("blood.manage"):
             actor.require("blood.manage")

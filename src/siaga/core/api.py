@@ -1,10 +1,10 @@
-"""Core API: who am I, organisations, audit trail."""
+"""Core API: who am I, organisations, audit trail, and the personal-data access log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from . import audit, services
 from .models import AuditLog
@@ -91,6 +91,28 @@ class ErrorOut(Schema):
     error: dict
 
 
+class RevealIn(Schema):
+    reason: str = Field(..., max_length=300, description="why the full value is needed; kept in the access log")
+
+
+class RevealOut(Schema):
+    nik: str
+
+
+class AccessOut(Schema):
+    id: int
+    at: datetime
+    user: str | None
+    organization_id: int | None
+    role: str
+    kind: str
+    model: str
+    object_id: str
+    fields: list
+    reason: str
+    via: str
+
+
 def _audit_out(rec: AuditLog) -> dict:
     return {
         "id": rec.pk, "at": rec.at, "actor": rec.actor.get_username() if rec.actor else None,
@@ -170,3 +192,23 @@ def audit_list(request, model: str | None = None, object_id: str | None = None, 
     return [_audit_out(r) for r in qs[: max(1, min(limit, 500))]]
 
 
+
+
+@router.get("/personal-data-access", response={200: list[AccessOut], 403: ErrorOut},
+            summary="Who viewed or revealed which personal record (staff of the caller's organisations)")
+def personal_data_access(request, model: str | None = Query(None, max_length=100),
+                         object_id: str | None = Query(None, max_length=64), kind: str | None = Query(None, max_length=6),
+                         limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    from . import privacy
+
+    qs = privacy.accesses(request.auth)
+    if model:
+        qs = qs.filter(model=model)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return [{"id": a.pk, "at": a.at, "user": a.user.get_username() if a.user else None,
+             "organization_id": a.organization_id, "role": a.role, "kind": a.kind, "model": a.model,
+             "object_id": a.object_id, "fields": a.fields, "reason": a.reason, "via": a.via}
+            for a in qs[offset:offset + limit]]

@@ -232,3 +232,30 @@ class TotpDevice(models.Model):
     class Meta:
         verbose_name = _("authenticator app")
         verbose_name_plural = _("authenticator apps")
+
+
+class PersonalDataAccess(models.Model):
+    """Who opened which personal record, and who revealed a masked field (UU 27/2022: processing is accountable)."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("viewed")
+        REVEAL = "reveal", _("revealed")
+        EXPORT = "export", _("exported")
+
+    at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    role = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    model = models.CharField(max_length=100, db_index=True)  # "app_label.model"
+    object_id = models.CharField(max_length=64, db_index=True)
+    fields = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    # Through which door: a page path or an API path, and a device token's id when a token was used.
+    via = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"]), models.Index(fields=["user", "at"])]

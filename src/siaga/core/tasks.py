@@ -10,3 +10,11 @@ from . import bus
 def relay_outbox_events() -> int:
     """Publish outbox events whose process died between commit and publish."""
     return bus.relay_unpublished()
+
+
+@db_periodic_task(crontab(hour="2", minute="17"))
+def purge_expired_data() -> dict:
+    """Daily: personal and technical data past its retention period (siaga.core.retention)."""
+    from . import retention
+
+    return retention.purge()

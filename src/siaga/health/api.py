@@ -9,7 +9,8 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from siaga.core.api import ErrorOut
+from siaga.core import privacy
+from siaga.core.api import ErrorOut, RevealIn, RevealOut
 from siaga.core.errors import ServiceError
 
 from . import growth, services
@@ -299,7 +300,17 @@ def register_person(request, body: PersonIn):
 
 @router.get("/persons/{person_id}", response={200: PersonOut, **ERRORS}, summary="One person (NIK masked)")
 def get_person(request, person_id: int):
-    return _person_out(services.get_person(request.auth, person_id))
+    person = services.get_person(request.auth, person_id)
+    privacy.log_view(request.auth, person, via=request.path)
+    return _person_out(person)
+
+
+@router.post("/persons/{person_id}/reveal-nik", response={200: RevealOut, **ERRORS},
+             summary="The full NIK of a person, with the reason recorded in the access log")
+def reveal_person_nik(request, person_id: int, body: RevealIn):
+    request.auth.require("health.record")
+    person = services.get_person(request.auth, person_id)
+    return {"nik": privacy.reveal(request.auth, person, "nik", reason=body.reason, via=request.path)}
 
 
 @router.get("/persons/{person_id}/growth", response={200: GrowthChartOut, **ERRORS},

@@ -7,7 +7,8 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from siaga.core.api import ErrorOut
+from siaga.core import privacy
+from siaga.core.api import ErrorOut, RevealIn, RevealOut
 
 from . import vital
 from .models_vital import BirthAttendant, CauseCategory, VitalEvent, VitalEventKind, VitalEventStatus
@@ -187,7 +188,22 @@ def notify_death(request, body: DeathIn):
 @router.get("/vital-events/{event_id}", response={200: VitalEventDetailOut, **ERRORS},
             summary="One vital event with its status history")
 def get_event(request, event_id: int):
-    return _detail(request, vital.get_event(request.auth, event_id))
+    ev = vital.get_event(request.auth, event_id)
+    privacy.log_view(request.auth, ev, via=request.path)
+    return _detail(request, ev)
+
+
+@router.post("/vital-events/{event_id}/reveal-nik", response={200: RevealOut, **ERRORS},
+             summary="The full NIK (the mother's for a birth), with the reason recorded in the access log")
+def reveal_nik(request, event_id: int, body: RevealIn):
+    actor = request.auth
+    ev = vital.get_event(actor, event_id)
+    dukcapil = actor.has("vital_event.register") and ev.dukcapil_id in actor.org_ids
+    facility = actor.has("vital_event.notify") and ev.organization_id in actor.org_ids
+    if not (dukcapil or facility):
+        actor.require("vital_event.register")
+    field = "mother_nik" if ev.kind == "birth" else "nik"
+    return {"nik": privacy.reveal(actor, ev, field, reason=body.reason, via=request.path)}
 
 
 _BIRTH_FIELDS = ("mother_name", "mother_nik", "child_name", "sex", "born_at", "place", "birth_attendant", "weight_g",

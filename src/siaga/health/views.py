@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from siaga.core import privacy
 from siaga.core.errors import ServiceError
 from siaga.core.pages import page
 from siaga.geo.models import Region
@@ -85,6 +86,7 @@ def session_page(request, actor, session_id: int):
 @page("health.view")
 def child_page(request, actor, person_id: int):
     person = services.get_person(actor, person_id)
+    privacy.log_view(actor, person, via=request.path)
     rows = list(Measurement.objects.filter(person=person).order_by("-measured_on"))
     for m in rows:
         m.chips = [(growth.category_label(k, getattr(m, f"category_{k}")), CATEGORY_CLASS.get(getattr(m, f"category_{k}"), ""))

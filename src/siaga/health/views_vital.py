@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from siaga.core import privacy
 from siaga.core.errors import ServiceError
 from siaga.core.pages import page
 
@@ -152,6 +153,7 @@ def detail_page(request, actor, event_id: int):
     context = _detail_context(actor, ev)
     if request.GET.get("fragment") == "1":
         return render(request, "health/vital/_detail.html", context)
+    privacy.log_view(actor, ev, via=request.path)
     return render(request, "health/vital/detail.html", context)
 
 
