@@ -85,6 +85,7 @@ USERS = [
     ("manajer.bencana", "Manajer Bencana PMI Banten", Role.DISASTER_MANAGER, "pmi-banten", "36", False),
     ("relawan", "Relawan PMI DKI", Role.VOLUNTEER, "pmi-dki", "31", False),
     ("kader", "Kader Posyandu Melati", Role.KADER, "posyandu-melati-kranggan", "35.76", False),
+    ("bidan", "Bidan Puskesmas Kranggan", Role.HEALTH_WORKER, "puskesmas-kranggan", "35.76", False),
     ("petugas.dukcapil", "Petugas Dukcapil", Role.CIVIL_REGISTRATION_OFFICER, "dukcapil-kota-mojokerto", "35.76", False),
     ("pimpinan", "Wali Kota (pimpinan)", Role.LEADER, "pemkot-mojokerto", "35.76", False),
     ("admin.pmi", "Admin PMI Kota Mojokerto", Role.ADMINISTRATOR, "pmi-kota-mojokerto", "35.76", True),
@@ -190,7 +191,22 @@ def run(data_dir: Path | None = None) -> None:
     from siaga.blood.demo_data import load_demo as load_blood
 
     load_blood()
+    load_health()
     print_logins()
+
+
+def load_health() -> None:
+    """Posyandu Melati with 40 children and six months of weighings (needs the WHO growth tables)."""
+    from siaga.health import demo_data
+    from siaga.health.models import Posyandu
+
+    if not Organization.objects.filter(code="posyandu-melati-kranggan").exists():
+        return
+    if not (Path(settings.DATA_DIR) / "growth" / "who2006").exists():
+        _say("  posyandu: tabel pertumbuhan WHO tidak ada, demo posyandu dilewati")
+        return
+    posyandu = demo_data.load(system_actor(), "posyandu-melati-kranggan")
+    _say(f"  posyandu: {posyandu.name}, {Posyandu.objects.get(pk=posyandu.pk).persons.count()} anak")
 
 
 # (call sign, kind, owner code, station key, dispatched by) — PMI's ambulances are sent by the city's PSC 119.
