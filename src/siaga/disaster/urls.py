@@ -8,7 +8,9 @@ app_name = "disaster"
 
 urlpatterns = [
     path("", views.warnings_page, name="warnings"),
+    path("peringatan/baru/", views.alert_new_page, name="alert_new"),
     path("peringatan/<int:warning_id>/", views.warning_page, name="warning"),
+    path("peringatan/<int:warning_id>/tindakan/", views.alert_action, name="alert_action"),
     path("antrean-galat/", views.dead_letters_page, name="dead_letters"),
     path("kejadian/", views.events_page, name="events"),
     path("kejadian/<int:event_id>/", views.event_page, name="event"),

@@ -1,5 +1,8 @@
-"""Disaster response pages: warnings with their map, the dead-letter list, disaster events with their timeline,
-and the public CAP XML and RSS feed of the alerts we publish."""
+"""Disaster response pages: warnings with their map, authoring our own CAP alerts (draft, second-person approval,
+publish), the dead-letter list, disaster events with their timeline, and the public CAP XML and RSS feed.
+
+The lists and detail pages follow the live stream (topic "disaster") through web/live_fragment.js: each view
+answers ?fragment=1 with only the part of the page that changes."""
 
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from django.views.decorators.http import require_GET
 
 from siaga.core.errors import ServiceError
 from siaga.core.pages import page
+from siaga.core.permissions import PermissionDenied
 
 from . import services
-from .models import AffectedArea, DisasterType, FeedItemError, Phase
+from .models import AffectedArea, DisasterType, FeedItemError, Phase, Warning, WarningSource
 
 _WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
 _WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
@@ -54,8 +58,10 @@ def warnings_page(request, actor):
         w.sent_local = _local(w.sent, w.region_code)
         w.expires_local = _local(w.expires, w.region_code)
         w.affected_n = counts.get(w.pk, 0)
-    return render(request, "disaster/warnings.html", {"warnings": warnings, "source": source,
-                                                      "can_manage": actor.has("disaster.manage")})
+    context = {"warnings": warnings, "source": source, "can_manage": actor.has("disaster.manage")}
+    if request.GET.get("fragment") == "1":
+        return render(request, "disaster/_warning_list.html", context)
+    return render(request, "disaster/warnings.html", context)
 
 
 @require_GET
@@ -66,11 +72,154 @@ def warning_page(request, actor, warning_id: int):
     w.sent_local = _local(w.sent, w.region_code)
     w.effective_local = _local(w.effective, w.region_code)
     w.expires_local = _local(w.expires, w.region_code)
-    return render(request, "disaster/warning.html", {
+    own = w.source == WarningSource.OWN
+    is_author = own and w.author_id is not None and w.author_id == actor.user_id
+    context = {
         "w": w, "kelurahan": [r for r in rows if r.level == 4], "kecamatan": [r for r in rows if r.level == 3],
         "kabkota": [r for r in rows if r.level == 2],
         "map_url": f"/api/disaster/warnings/{w.pk}/map",
-    })
+        "own": own, "is_author": is_author,
+        "can_approve": own and w.state == Warning.State.DRAFT and actor.has("disaster.manage") and not is_author,
+        "can_publish": own and w.state == Warning.State.APPROVED and actor.has("disaster.manage"),
+        # Before publishing, the regions the alert would hit are computed for the preview, not stored.
+        "preview": _preview_regions(w) if own and w.state != Warning.State.PUBLISHED else [],
+    }
+    if request.GET.get("fragment") == "1":
+        return render(request, "disaster/_warning_detail.html", context)
+    return render(request, "disaster/warning.html", context)
+
+
+def _preview_regions(w) -> list:
+    from . import affected as aff
+
+    if not w.geometry:
+        return []
+    hits = aff.affected_regions(aff.from_geojson(w.geometry))
+    least = services.NOTIFY_MIN_SHARE
+    return sorted((h for h in hits if h.share >= least or h.warning_share >= least),
+                  key=lambda h: (-h.level, -h.share, h.code))[:100]
+
+
+@page("disaster.manage")
+def alert_action(request, actor, warning_id: int):
+    """Approve (a second person) or publish one of our own alerts, from its page."""
+    if request.method != "POST":
+        return redirect(reverse("disaster:warning", args=[warning_id]))
+    action = request.POST.get("action", "")
+    try:
+        if action == "approve":
+            services.approve_alert(actor, warning_id)
+            messages.success(request, _("The alert is approved. It can be published now."))
+        elif action == "publish":
+            services.publish_alert(actor, warning_id)
+            messages.success(request, _("The alert is published as CAP and in the RSS feed."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    except PermissionDenied as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("disaster:warning", args=[warning_id]))
+
+
+# --- authoring our own CAP alerts ---------------------------------------------------------------------
+
+CAP_CATEGORIES = ["Met", "Geo", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra",
+                  "CBRNE", "Other"]
+CAP_URGENCY = ["Immediate", "Expected", "Future", "Past", "Unknown"]
+CAP_SEVERITY = ["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+CAP_CERTAINTY = ["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
+
+
+class FormError(ServiceError):
+    """A form value the page could not read (before any service is called)."""
+
+
+def parse_polygons(text: str) -> list[list[list[float]]]:
+    """Polygons pasted as CAP writes them: one per line, "lat,lon lat,lon ..." (the first point may be repeated
+    at the end). A GeoJSON Polygon or MultiPolygon (lon, lat) is accepted as well."""
+    import json
+
+    text = (text or "").strip()
+    if not text:
+        return []
+    if text.startswith("{"):
+        try:
+            geo = json.loads(text)
+            geo = geo.get("geometry", geo) if geo.get("type") == "Feature" else geo
+            if geo["type"] not in ("Polygon", "MultiPolygon"):
+                raise ValueError(geo["type"])
+            polys = [geo["coordinates"]] if geo["type"] == "Polygon" else geo["coordinates"]
+            return [[[float(lat), float(lon)] for lon, lat, *_ in poly[0]] for poly in polys]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise FormError(_("The pasted GeoJSON is not a Polygon or MultiPolygon."), code="invalid_polygon")
+    rings = []
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        ring = []
+        for pair in line.replace(";", " ").split():
+            try:
+                lat, lon = (float(x) for x in pair.split(","))
+            except ValueError:
+                raise FormError(_("Line %(n)d: \"%(pair)s\" is not a lat,lon pair.") % {"n": n, "pair": pair[:40]},
+                                code="invalid_polygon")
+            ring.append([lat, lon])
+        rings.append(ring)
+    return rings
+
+
+def _form_time(value: str, region_code: str):
+    """A datetime-local field, read in the region's own zone."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise FormError(_("%(v)s is not a date and time.") % {"v": value[:30]}, code="invalid_time")
+    return naive.replace(tzinfo=zone_for(region_code)) if naive.tzinfo is None else naive
+
+
+@page("disaster.manage")
+def alert_new_page(request, actor):
+    region = actor.scope_code or (actor.organization.region_code if actor.organization else "")
+    form = request.POST if request.method == "POST" else {"category": "Met", "urgency": "Expected",
+                                                          "severity": "Moderate", "certainty": "Likely",
+                                                          "msg_type": "Alert", "status": "Actual"}
+    if request.method == "POST":
+        try:
+            refs = [int(r) for r in request.POST.getlist("references") if r.isdigit()]
+            w = services.author_alert(
+                actor, event=request.POST.get("event", ""), category=request.POST.get("category", "Met"),
+                urgency=request.POST.get("urgency", "Expected"), severity=request.POST.get("severity", "Moderate"),
+                certainty=request.POST.get("certainty", "Likely"),
+                headline_id=request.POST.get("headline_id", ""), headline_en=request.POST.get("headline_en", ""),
+                description_id=request.POST.get("description_id", ""),
+                description_en=request.POST.get("description_en", ""),
+                instruction_id=request.POST.get("instruction_id", ""),
+                instruction_en=request.POST.get("instruction_en", ""), area_desc=request.POST.get("area_desc", ""),
+                polygons=parse_polygons(request.POST.get("polygons", "")),
+                region_codes=sorted(set(request.POST.get("region_codes", "").replace(",", " ").split())),
+                effective=_form_time(request.POST.get("effective", ""), region),
+                expires=_form_time(request.POST.get("expires", ""), region),
+                msg_type=request.POST.get("msg_type", "Alert"), references_ids=refs,
+                status=request.POST.get("status", "Actual"))
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        except PermissionDenied as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Draft saved. Check the preview; a second person approves it."))
+            return redirect(reverse("disaster:warning", args=[w.pk]))
+    published = services.published_alerts().filter(organization__in=actor.org_ids, superseded_by__isnull=True)[:50] \
+        if not actor.is_platform_admin else services.published_alerts()[:50]
+    return render(request, "disaster/alert_new.html", {
+        "form": form, "categories": CAP_CATEGORIES, "urgencies": CAP_URGENCY, "severities": CAP_SEVERITY,
+        "certainties": CAP_CERTAINTY, "published": list(published),
+        "chosen_refs": request.POST.getlist("references") if request.method == "POST" else [],
+        "zone": zone_for(region).key, "can_manage": True}, status=422 if request.method == "POST" else 200)
 
 
 @page("disaster.manage")
@@ -91,8 +240,10 @@ def dead_letters_page(request, actor):
     for item in items:
         item.received_local = _local(item.received_at, "")
         item.payload_head = item.payload[:2000]
-    return render(request, "disaster/dead_letters.html", {"items": items, "show": show,
-                                                          "reasons": FeedItemError.Reason})
+    context = {"items": items, "show": show, "reasons": FeedItemError.Reason}
+    if request.GET.get("fragment") == "1":
+        return render(request, "disaster/_dead_letter_list.html", context)
+    return render(request, "disaster/dead_letters.html", context)
 
 
 @page("disaster.view")
@@ -113,10 +264,12 @@ def events_page(request, actor):
     events = list(services.visible_events(actor).select_related("type", "organization").order_by("-started_at"))
     for ev in events:
         ev.started_local = _local(ev.started_at, ev.region_code)
-    return render(request, "disaster/events.html", {
-        "events": events, "types": DisasterType.objects.filter(active=True),
-        "phases": [p for p in Phase if p != Phase.CLOSED], "can_manage": actor.has("disaster.manage"),
-        "form": request.POST if request.method == "POST" else {}})
+    context = {"events": events, "types": DisasterType.objects.filter(active=True),
+               "phases": [p for p in Phase if p != Phase.CLOSED], "can_manage": actor.has("disaster.manage"),
+               "form": request.POST if request.method == "POST" else {}}
+    if request.GET.get("fragment") == "1":
+        return render(request, "disaster/_event_list.html", context)
+    return render(request, "disaster/events.html", context)
 
 
 @page("disaster.view")
@@ -136,11 +289,14 @@ def event_page(request, actor, event_id: int):
     for t in timeline:
         t.at_local = _local(t.at, ev.region_code)
     is_lead = actor.is_platform_admin or ev.organization_id in actor.org_ids
-    return render(request, "disaster/event.html", {
+    context = {
         "ev": ev, "timeline": timeline, "participants": list(ev.participants.all()),
         "warnings": list(ev.warnings.all()), "affected": list(ev.affected_areas.order_by("-level", "-share")[:200]),
         "phases": list(Phase), "can_note": actor.has("disaster.manage"),
-        "can_steer": is_lead and actor.has("disaster.manage"), "started_local": _local(ev.started_at, ev.region_code)})
+        "can_steer": is_lead and actor.has("disaster.manage"), "started_local": _local(ev.started_at, ev.region_code)}
+    if request.GET.get("fragment") == "1":
+        return render(request, "disaster/_event_detail.html", context)
+    return render(request, "disaster/event.html", context)
 
 
 # --- public CAP (no login: alerts are meant to be read by anyone) --------------------------------------

@@ -1,4 +1,4 @@
-"""PWS dashboards API (/api/health/pws/...): coverage indicators per kelurahan, kecamatan and kab/kota per month, follow-up lists, aggregate exports."""
+"""PWS dashboards API (/api/health/pws/...): indicators per area and month, follow-up lists, DHIS2 export."""
 
 from __future__ import annotations
 
@@ -110,7 +110,8 @@ class FollowUpRowOut(Schema):
     last_measured_on: dt.date | None
     last_weighed_on: dt.date | None
     reasons: list[str] = Field(description="severely_stunted, severely_wasted, 2T, not_weighed_2_months, "
-                                           "immunisation_incomplete")
+                                           "immunisation_incomplete, immunisation_overdue")
+    overdue_doses: list[str] = Field(description="overdue doses by the national schedule (lifecycle.SCHEDULE)")
 
 
 class FollowUpOut(Schema):

@@ -34,7 +34,8 @@ import calendar
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (Case, Count, DateField, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery,
+                              Value, When)
 from django.db.models.functions import Coalesce, Left
 
 STUNTED = ("stunted", "severely_stunted")
@@ -89,7 +90,8 @@ class MonthIndex(Func):
 
     output_field = IntegerField()
     arity = 1
-    template = "(CAST(EXTRACT(YEAR FROM %(expressions)s) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM %(expressions)s) AS INTEGER) - 1)"
+    template = ("(CAST(EXTRACT(YEAR FROM %(expressions)s) AS INTEGER) * 12 "
+                "+ CAST(EXTRACT(MONTH FROM %(expressions)s) AS INTEGER) - 1)")
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template=(
@@ -110,6 +112,18 @@ class DayKey(Func):
             "(CAST(substr(%(expressions)s, 1, 4) AS INTEGER) * 384 + CAST(substr(%(expressions)s, 6, 2) AS INTEGER) "
             "* 32 - 32 + CAST(substr(%(expressions)s, 9, 2) AS INTEGER))"
         ), **extra)
+
+
+class NextMonthStart(Func):
+    """The first day of the month after a date, in SQL: bounds "later in the same month" as an index range."""
+
+    output_field = DateField()
+    arity = 1
+    template = "CAST(date_trunc('month', %(expressions)s) + interval '1 month' AS date)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="date(%(expressions)s, 'start of month', '+1 month')",
+                           **extra)
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -186,18 +200,19 @@ def basic_dose_count() -> int:
 
 
 def _person_counts(persons: QuerySet, months: list[int], by: str) -> list[dict]:
-    """S and the immunisation cohort per area and month: one GROUP BY query with conditional counts."""
+    """Children per area, birth month and complete-basic-immunisation flag: one GROUP BY query.
+
+    S of month M sums the birth months M - 59 .. M, the immunisation cohort is birth month M - 12: the sums run
+    over these few grouped rows (at most 60 birth months x 2 per area), never over persons.
+    """
     need = basic_dose_count()
-    counts = {}
-    for mi in months:
-        counts[f"s_{mi}"] = Count("pk", filter=Q(birth_date__gte=_first(mi - UNDER_FIVE_MAX_MONTHS),
-                                                 birth_date__lte=_last(mi)))
-        cohort = Q(birth_date__gte=_first(mi - 12), birth_date__lte=_last(mi - 12))
-        counts[f"ic_{mi}"] = Count("pk", filter=cohort)
-        counts[f"icc_{mi}"] = Count("pk", filter=cohort & Q(_basic__gte=need))
     qs = (persons.filter(active=True, birth_date__gte=_first(months[0] - UNDER_FIVE_MAX_MONTHS),
                          birth_date__lte=_last(months[-1]))
-          .annotate(_k=_key(by), _basic=basic_doses_subquery()).order_by().values("_k").annotate(**counts))
+          .annotate(_basic=basic_doses_subquery())
+          .annotate(_k=_key(by), _bm=MonthIndex("birth_date"),
+                    _complete=Case(When(_basic__gte=need, then=Value(1)), default=Value(0),
+                                   output_field=IntegerField()))
+          .order_by().values("_k", "_bm", "_complete").annotate(n=Count("pk")))
     return list(qs)
 
 
@@ -205,8 +220,9 @@ def latest_in_month(measurements: QuerySet) -> QuerySet:
     """Measurements that are their person's last of their calendar month (annotated _mi, the month index)."""
     from .models import Measurement
 
-    later = (Measurement.objects.filter(person_id=OuterRef("person_id"), measured_on__gt=OuterRef("measured_on"))
-             .annotate(_mi=MonthIndex("measured_on")).filter(_mi=OuterRef("_mi")))
+    # A range on the (person, measured_on) unique index: one probe per row, whatever the child's history.
+    later = Measurement.objects.filter(person_id=OuterRef("person_id"), measured_on__gt=OuterRef("measured_on"),
+                                       measured_on__lt=NextMonthStart(OuterRef("measured_on")))
     return measurements.annotate(_mi=MonthIndex("measured_on")).filter(~Exists(later))
 
 
@@ -274,9 +290,14 @@ def series(persons: QuerySet, measurements: QuerySet, first: tuple[int, int], la
         return per_area[year_month(mi)]
 
     for row in _person_counts(persons, months, by):
-        for mi in months:
+        born, n = row["_bm"], row["n"]
+        slot(row["_k"], months[0])  # an area with children appears in every month asked for
+        for mi in range(max(born, months[0]), min(born + UNDER_FIVE_MAX_MONTHS, months[-1]) + 1):
             ind = slot(row["_k"], mi)
-            ind.s, ind.imm_cohort, ind.imm_complete = row[f"s_{mi}"], row[f"ic_{mi}"], row[f"icc_{mi}"]
+            ind.s += n
+            if mi == born + 12:
+                ind.imm_cohort += n
+                ind.imm_complete += n * row["_complete"]
     for row in _measurement_counts(measurements, months, by):
         ind = slot(row["_k"], row["_mi"])
         for name in ("d", "n", "t", "o", "b", "measured_weight", "underweight", "measured_length", "stunted",
@@ -359,7 +380,7 @@ def follow_up_children(persons: QuerySet, measurements: QuerySet, year: int, mon
     (person, measured_on) index.
     """
     mi = month_index(year, month)
-    first, last = _first(mi), _last(mi)
+    last = _last(mi)
     previous_first = _first(mi - 1)
     upto = measurements.filter(person_id=OuterRef("pk"), measured_on__lte=last).order_by("-measured_on")
     weighings = upto.filter(weight_g__isnull=False)

@@ -1,6 +1,6 @@
 """Mutual aid: event names and payload schemas (topic "mutual_aid", shared with both organisations).
 
-Each payload carries what a list or a detail page needs to decide whether to redraw: the request id, both
+Each payload carries request_id (a detail page follows its own request by it) and what a list or a detail page needs to decide whether to redraw: the request id, both
 organisations, the state. Names of people and contact numbers stay out: the page re-reads them with the
 viewer's own permissions.
 """
@@ -17,6 +17,7 @@ from siaga.core.events import event_type
 @event_type("mutual_aid.requested", topic="mutual_aid")
 class MutualAidRequested(pydantic.BaseModel):
     id: int
+    request_id: int
     organization_id: int
     lender_id: int
     event_id: int | None
@@ -31,6 +32,7 @@ class MutualAidRequested(pydantic.BaseModel):
 @event_type("mutual_aid.state_changed", topic="mutual_aid")
 class MutualAidStateChanged(pydantic.BaseModel):
     id: int
+    request_id: int
     organization_id: int
     lender_id: int
     event_id: int | None

@@ -1,1 +1,1 @@
-"""Situation and post-disaster reports: field reports with sourced figures, situation reports per period, final reports and exports."""
+"""Situation and post-disaster reports: sourced field reports, situation and final reports, 3W, exports."""

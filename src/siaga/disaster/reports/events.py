@@ -1,4 +1,4 @@
-"""Disaster reports: event names and payload schemas (topic "disaster_reports", shared with the event's participants)."""
+"""Disaster reports: event names and payload schemas (topic "disaster_reports", shared with participants)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Disaster reports records: field reports with sourced figures (versioned), issued situation reports and 3W activities."""
+"""Disaster reports records: versioned field reports with sourced figures, issued sitreps and 3W activities."""
 
 from __future__ import annotations
 

@@ -188,6 +188,8 @@ class Assignment(models.Model):
     shift_limit_hours = models.PositiveSmallIntegerField(_("shift limit (hours)"), default=default_max_shift_hours)
     # Withdrawn before check-in (the volunteer changed their yes to no, or the activation closed).
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When the roster was told this shift ran past its limit (once per shift; see services.flag_long_shifts).
+    over_limit_flagged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,14 @@
-"""Team activation pages."""
+"""Team activation pages (/bencana/tim/...)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "disaster_teams"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("saya/", views.mine, name="mine"),
+    path("kejadian/<int:event_id>/", views.event_page, name="event"),
+    path("regu/<int:team_id>/", views.team_page, name="team"),
+]
