@@ -10,4 +10,4 @@ class HealthConfig(AppConfig):
     verbose_name = _("Community health")
 
     def ready(self):
-        from . import events  # noqa: F401  (registers event schemas)
+        from . import events, events_lifecycle  # noqa: F401  (registers event schemas)
