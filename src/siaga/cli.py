@@ -14,6 +14,7 @@ USAGE = """siaga <command> [options]
   import roads FILE --region CODE             compile a road network (OSM .pbf or OSMnx GraphML)
   import cap FILE [FILE ...]                  import BMKG CAP 1.2 alerts (or an RSS index)
   import quake FILE [FILE ...] [--mmi N]      import BMKG earthquake JSON or a ShakeMap grid
+  import items FILE [--kits FILE]             import the relief item catalogue (IFRC CSV) and its kits
   worker [--workers N]                        run the huey consumer (background and periodic jobs)
   relay                                       publish outbox events the bus has not yet seen
   <django command> ...                        e.g. migrate, createsuperuser, shell
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if cmd == "import":
         if not rest:
-            print("siaga import regions|boundaries|roads|cap|quake ...", file=sys.stderr)
+            print("siaga import regions|boundaries|roads|cap|quake|items ...", file=sys.stderr)
             return 2
         return call_command(f"import_{rest[0]}", *rest[1:]) or 0
     if cmd == "worker":
