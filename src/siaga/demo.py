@@ -192,7 +192,49 @@ def run(data_dir: Path | None = None) -> None:
 
     load_blood()
     load_health()
+    load_disaster()
     print_logins()
+
+
+# (province org code, warehouse code, name, kab/kota whose centre stands in, stock: (item code, quantity))
+WAREHOUSES = [
+    ("pmi-dki", "GDG-DKI-1", "Gudang PMI DKI Jakarta", "31.75",
+     [("SIAGA-RICE", 6000), ("WATER-DRINK", 20000), ("FAMILY-KIT", 400)]),
+    ("pmi-jabar", "GDG-JABAR-1", "Gudang PMI Jawa Barat", "32.73",
+     [("SIAGA-RICE", 9000), ("WATER-DRINK", 15000), ("FAMILY-KIT", 250)]),
+    ("pmi-banten", "GDG-BANTEN-1", "Gudang PMI Banten", "36.04",
+     [("SIAGA-RICE", 3000), ("WATER-DRINK", 8000), ("FAMILY-KIT", 60)]),
+]
+
+
+def load_disaster() -> None:
+    """Volunteers of the three provinces, shared SOPs and training, a warehouse with stock per province."""
+    import datetime as dt
+
+    from siaga.core.permissions import actor_for
+    from siaga.disaster.logistics import services as logistics
+    from siaga.disaster.logistics.models import Item, StockLot, Warehouse
+    from siaga.disaster.readiness import demo as readiness_demo
+    from siaga.disaster.volunteers.demo_data import load_demo as load_volunteers
+
+    n = load_volunteers()
+    manager = User.objects.filter(username="manajer.bencana").first()
+    if manager is not None:
+        readiness_demo.load(actor_for(manager))
+    actor = system_actor()
+    for org_code, code, name, kabkota, stock in WAREHOUSES:
+        org = Organization.objects.filter(code=org_code).first()
+        if org is None or Warehouse.objects.filter(organization=org, code__iexact=code).exists():
+            continue
+        region = Region.objects.filter(code=kabkota).first()
+        wh = logistics.create_warehouse(actor, code=code, name=name, region_code=kabkota if region else org.region_code,
+                                        lat=region.lat if region else None, lon=region.lng if region else None,
+                                        organization_id=org.pk)
+        for item_code, quantity in stock:
+            if Item.objects.filter(code=item_code).exists():
+                logistics.receive_stock(actor, wh.pk, item=item_code, quantity=quantity, lot_number="DEMO-1",
+                                        expiry=dt.date.today() + dt.timedelta(days=300), reason="demo")
+    _say(f"  bencana: {n} relawan, {Warehouse.objects.count()} gudang, {StockLot.objects.count()} lot stok")
 
 
 def load_health() -> None:
