@@ -95,7 +95,7 @@ class ScheduleEntry:
         if self.vaccine == "hb0":
             return v.label
         if self.booster:
-            return f"{v.label} {_('booster')}"
+            return _("%(vaccine)s booster") % {"vaccine": v.label}
         return f"{v.label} {self.dose}"
 
 

@@ -168,7 +168,7 @@ class _Pdf:
             def footer(doc):
                 doc.set_y(-12)
                 doc.set_font(self.font, "", 7)
-                doc.cell(0, 6, self.text(f"{header} - {_('page')} {doc.page_no()}/{{nb}}"), align="C")
+                doc.cell(0, 6, self.text(_("%(header)s - page %(n)s/%(total)s") % {"header": header, "n": doc.page_no(), "total": "{nb}"}), align="C")
 
         self.pdf = Doc(orientation="L", unit="mm", format="A4")
         self.unicode = (FONT_DIR / "DejaVuSans.ttf").is_file() and (FONT_DIR / "DejaVuSans-Bold.ttf").is_file()
@@ -220,9 +220,9 @@ def sitrep_pdf(data: dict) -> bytes:
         f"{_('Lead organisation')}: {ev['lead']['name']}",
         f"{_('Taking part')}: {', '.join(p['name'] for p in ev['participants']) or '-'}",
         f"{_('Period')}: {_local(data['period']['start'], tz, zone)} - {_local(data['period']['end'], tz, zone)}",
-        f"{_('Event started')}: {_local(ev['started_at'], tz, zone)}"
+        _("Event started: %(at)s") % {"at": _local(ev['started_at'], tz, zone)}
         + (f" · {_('closed')}: {_local(ev['ended_at'], tz, zone)}" if ev.get("ended_at") else ""),
-        f"{_('Generated')}: {_local(data['generated_at'], tz, zone)}",
+        _("Generated: %(at)s") % {"at": _local(data['generated_at'], tz, zone)},
     ]))
     doc.heading(_("Totals"))
     doc.table([_("Figure"), _("Total"), _("Previous period"), _("Change")],
