@@ -6,8 +6,10 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_login_page_works(client):
-    assert client.get("/admin/login/").status_code == 200
+def test_the_admin_login_goes_through_the_one_login_page(client):
+    # The admin's own form would skip the lockout and the second factor (tests/web/test_login_guard.py).
+    r = client.get("/admin/login/", follow=True)
+    assert r.status_code == 200 and r.redirect_chain[-1][0].startswith("/login/")
 
 
 def test_an_administrator_sees_only_own_organisations(make_org, make_user, login):

@@ -27,6 +27,10 @@ def t0():
 
 @pytest.fixture
 def setting(regions, make_org, make_user, actor_of, t0):
+    from siaga.disaster.models import DisasterType
+    from siaga.disaster.taxonomy import seed
+
+    seed(DisasterType)  # a transactional test before this one may have flushed the seeded types
     jatim = make_org(kind="pmi_province", region_code="35", name="PMI Provinsi Jawa Timur")
     banten = make_org(kind="pmi_province", region_code="36", name="PMI Provinsi Banten")
     dki = make_org(kind="pmi_province", region_code="31", name="PMI Provinsi DKI Jakarta")

@@ -293,7 +293,7 @@ def register(request, body: VolunteerIn):
 
 @router.get("/me", response={200: VolunteerDetailOut, 403: ErrorOut, 404: ErrorOut},
             summary="The caller's own volunteer record")
-def me(request):
+def my_volunteer_record(request):
     v = services.own_volunteer(request.auth)
     if v is None:
         raise NotFound(_("You have no volunteer record."))
