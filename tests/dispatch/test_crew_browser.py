@@ -62,7 +62,10 @@ def _phone(browser, base, cookies, problems, *, strict_csp=True, service_workers
     # Service workers are blocked where the CSP is checked: requests a worker answers bypass Playwright's routing.
     context = Phone(browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
                                         is_mobile=True, has_touch=True, locale="id-ID", timezone_id="Asia/Jakarta",
-                                        service_workers=service_workers))
+                                        service_workers=service_workers,
+                                        # The server sends the strict CSP itself; where this test does not check
+                                        # it, Playwright's own predicates (evaluated strings) must still run.
+                                        bypass_csp=not strict_csp))
     context.context.add_cookies(cookies)
     page = context.context.new_page()
     # Script errors and CSP refusals are bugs; failed requests while offline are the point of these tests.
