@@ -38,7 +38,7 @@ def test_activate_answer_check_in_and_out_through_the_api(world, make_volunteer,
     assert _post(volunteer, f"/api/disaster/teams/alerts/{alert['id']}/answer", {"answer": "yes"}).status_code == 200
     r = _post(volunteer, f"/api/disaster/teams/alerts/{alert['id']}/answer", {"answer": "no"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "activation_filled"
-    assert "filled" in r.json()["error"]["message"]
+    assert "terpenuhi" in r.json()["error"]["message"]  # "already filled", in the volunteer's Indonesian
     r = _post(volunteer, f"/api/disaster/teams/assignments/{assignment['id']}/check-in", {"lat": -7.47, "lon": 112.43})
     assert r.status_code == 200 and r.json()["check_in_at"]
     roster = manager.get(f"/api/disaster/teams/events/{world['event'].pk}/roster").json()

@@ -587,7 +587,7 @@ def add_certificate(actor: Actor, volunteer_id: int, *, name: str, issued_on: dt
 
 
 def _certificate_for_update(actor: Actor, certificate_id: int) -> tuple[Certificate, Volunteer]:
-    cert = Certificate.objects.select_for_update().select_related("skill").filter(pk=certificate_id).first()
+    cert = Certificate.objects.select_for_update(of=("self",)).select_related("skill").filter(pk=certificate_id).first()
     if cert is None:
         raise NotFound(_("Certificate not found."))
     v = _lock(cert.volunteer_id)
