@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import polib
-from django.conf import settings
 from django.utils.translation.template import templatize
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "siaga" / "web"
@@ -44,7 +43,7 @@ def _python_msgids():
 
 
 def test_every_web_string_is_translated_to_indonesian():
-    po_path = Path(settings.LOCALE_PATHS[0]) / "id" / "LC_MESSAGES" / "django.po"
+    po_path = WEB / "locale" / "id" / "LC_MESSAGES" / "django.po"
     catalogue = {e.msgid: e for e in polib.pofile(str(po_path)) if e.translated()}
     wanted = _template_msgids() | _python_msgids()
     assert len(wanted) > 50
