@@ -52,3 +52,20 @@ def test_each_catalogue_stays_small_and_complete():
         entries = polib.pofile(str(po))
         assert po.stat().st_size < 200_000, po
         assert not [e.msgid for e in entries if "fuzzy" in e.flags or not e.translated()], po
+
+
+def test_no_other_catalogue_overrides_ours():
+    """Django merges catalogues by app order: a string Django's own apps also translate ('Password' ->
+    'Sandi') must still read the way our catalogue says wherever it is shown."""
+    from django.utils import translation
+
+    shadowed = []
+    with translation.override("id"):
+        for po in CATALOGUES:
+            for e in polib.pofile(str(po)):
+                if e.obsolete or e.msgid_plural or not e.msgstr:
+                    continue
+                got = translation.pgettext(e.msgctxt, e.msgid) if e.msgctxt else translation.gettext(e.msgid)
+                if got != e.msgstr:
+                    shadowed.append(f"{po.relative_to(SRC)}: {e.msgid!r} reads {got!r}, not {e.msgstr!r}")
+    assert not shadowed, "\n".join(shadowed)

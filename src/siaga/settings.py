@@ -20,16 +20,9 @@ SECRET_KEY = os.environ.get("SIAGA_SECRET_KEY", _INSECURE_DEFAULT_KEY)
 ALLOWED_HOSTS = [h for h in os.environ.get("SIAGA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SIAGA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
+# Siaga's apps come first: their translation catalogues and templates take precedence over
+# Django's own (Django's Indonesian says 'Sandi', ours 'Kata sandi').
 INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
-    "huey.contrib.djhuey",
-    "ninja",  # serves the API documentation's Swagger files locally (no CDN on site)
     "siaga.core",
     "siaga.geo",
     "siaga.routing",
@@ -46,6 +39,15 @@ INSTALLED_APPS = [
     "siaga.health",
     "siaga.health.plans",
     "siaga.web",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "ninja",  # serves the API documentation's Swagger files locally (no CDN on site)
 ]
 
 MIDDLEWARE = [
