@@ -65,6 +65,7 @@ def free_port() -> int:
 
 def base_env(var_dir: str, database_url: str | None = None) -> dict:
     env = dict(os.environ, SIAGA_VAR_DIR=var_dir, DJANGO_SETTINGS_MODULE="siaga.settings", SIAGA_DEBUG="0",
+               SIAGA_SECRET_KEY="siaga-benchmark-only-" + "x" * 40, SIAGA_SECURE_COOKIES="0",
                SIAGA_UVICORN_LOG="warning", SIAGA_BUS="memory", PYTHONUNBUFFERED="1")
     env.pop("DATABASE_URL", None)
     if database_url:

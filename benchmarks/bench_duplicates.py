@@ -237,7 +237,8 @@ def main() -> int:
         env = base_env(tmp)
         siaga(env, "migrate", "--noinput", "-v0")
         siaga(env, "import", "regions", "--within", "35.76", "--no-progress")
-        os.environ.update({k: env[k] for k in ("SIAGA_VAR_DIR", "DJANGO_SETTINGS_MODULE", "SIAGA_DEBUG")})
+        os.environ.update({k: env[k] for k in ("SIAGA_VAR_DIR", "DJANGO_SETTINGS_MODULE", "SIAGA_DEBUG",
+                                                  "SIAGA_SECRET_KEY", "SIAGA_SECURE_COOKIES")})
         os.environ.pop("DATABASE_URL", None)
         import django
 

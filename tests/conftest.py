@@ -125,6 +125,14 @@ def capture_events():
     return cm
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _empty_shared_cache():
+    """With the Redis bus the cache is Redis and outlives a run: start each run as an in-memory cache would."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_geo_caches():
     """Region lookup and search caches are per process: never let one test's regions leak into the next."""

@@ -17,6 +17,10 @@ REGIONS_DIR = Path(os.environ.get("SIAGA_REGIONS_DIR", NODE_MODULES_DIR / "idn-a
 DEBUG = os.environ.get("SIAGA_DEBUG", "1") == "1"
 _INSECURE_DEFAULT_KEY = "siaga-development-only-change-me-in-production-0123456789abcdef"
 SECRET_KEY = os.environ.get("SIAGA_SECRET_KEY", _INSECURE_DEFAULT_KEY)
+if not DEBUG and SECRET_KEY == _INSECURE_DEFAULT_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SIAGA_DEBUG=0 needs SIAGA_SECRET_KEY: a long random value kept out of the repository")
 ALLOWED_HOSTS = [h for h in os.environ.get("SIAGA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SIAGA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -143,6 +147,31 @@ SIAGA_DISPATCH_MUTUAL_AID_RADIUS_KM = float(os.environ.get("SIAGA_DISPATCH_MUTUA
 SIAGA_SSE_COALESCE_SECONDS = float(os.environ.get("SIAGA_SSE_COALESCE_SECONDS", "1"))
 SIAGA_HOSPITAL_STALE_HOURS = float(os.environ.get("SIAGA_HOSPITAL_STALE_HOURS", "6"))
 
+# Cache: rate-limit counters and the public boards' cached answers. Several server processes must count the
+# same requests, so with the Redis bus the cache is Redis too (its own database number, default the bus's + 1);
+# SIAGA_CACHE_URL overrides. One process: memory.
+def _cache_url() -> str:
+    explicit = os.environ.get("SIAGA_CACHE_URL", "")
+    if explicit or not SIAGA_BUS.startswith(("redis://", "rediss://")):
+        return explicit
+    base, _sep, db = SIAGA_BUS.rpartition("/")
+    if base.count("/") >= 2 and db.isdigit():
+        return f"{base}/{int(db) + 1}"
+    return SIAGA_BUS.rstrip("/") + "/1"
+
+
+SIAGA_CACHE_URL = _cache_url()
+if SIAGA_CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SIAGA_CACHE_URL,
+                          "KEY_PREFIX": "siaga"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "siaga"}}
+# Public endpoints without a login: requests per client address, "count/seconds".
+SIAGA_PUBLIC_RATE_LIMITS = {
+    "report_status": os.environ.get("SIAGA_RATE_REPORT_STATUS", "60/60"),
+    "cap_feed": os.environ.get("SIAGA_RATE_CAP_FEED", "120/60"),
+}
+
 HUEY = {
     "huey_class": "huey.RedisHuey" if SIAGA_BUS.startswith("redis") else "huey.SqliteHuey",
     "name": "siaga",
@@ -182,8 +211,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = os.environ.get("SIAGA_SECURE_COOKIES", "0") == "1"
+# Production (SIAGA_DEBUG=0) is served over HTTPS behind a proxy: cookies only over HTTPS unless told otherwise.
+SESSION_COOKIE_SECURE = os.environ.get("SIAGA_SECURE_COOKIES", "0" if DEBUG else "1") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    SECURE_HSTS_SECONDS = int(os.environ.get("SIAGA_HSTS_SECONDS", "31536000"))
+if os.environ.get("SIAGA_PROXY_HTTPS_HEADER", "0") == "1":
+    # The reverse proxy sets X-Forwarded-Proto; trust it only when the proxy is the only way in.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 # Nothing inline, nothing remote (tests/browser_support.py holds every browser test to the same policy).
 SIAGA_CSP = (

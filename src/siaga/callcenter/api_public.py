@@ -110,9 +110,15 @@ def create_report(request, payload: ReportIn, idempotency_key: str = Header("", 
     return Status(201 if result.created else 200, body)
 
 
-@router.get("/reports/{token}", auth=None, response={200: TrackingOut, 404: ErrorOut},
+@router.get("/reports/{token}", auth=None, response={200: TrackingOut, 404: ErrorOut, 429: ErrorOut},
             summary="Status of a report, in citizens' words; nothing private")
 def report_status(request, token: str):
+    from siaga.core.ratelimit import RateLimited, check, too_many
+
+    try:
+        check(request, "report_status")
+    except RateLimited as exc:
+        return too_many(request, exc)
     status = public.tracking_status(token)
     return {"status": status["status"], "label": status["label"], "step": status["step"],
             "reported_at": status["reported_at"].isoformat(), "updated_at": status["updated_at"].isoformat()}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from siaga.core.errors import NotFound, ServiceError
+from siaga.core.ratelimit import public_limit
 
 from . import public, ratelimit
 from .location import zone_for_region
@@ -136,6 +137,7 @@ def report(request):
     return redirect("lapor:status", token=result.tracking_token)
 
 
+@public_limit("report_status")
 def status(request, token: str):
     try:
         info = public.tracking_status(token)

@@ -212,3 +212,86 @@ def personal_data_access(request, model: str | None = Query(None, max_length=100
              "organization_id": a.organization_id, "role": a.role, "kind": a.kind, "model": a.model,
              "object_id": a.object_id, "fields": a.fields, "reason": a.reason, "via": a.via}
             for a in qs[offset:offset + limit]]
+
+
+# --- API tokens for devices and systems --------------------------------------------------------------------
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    membership_id: int
+    organization_id: int
+    username: str
+    role: str
+    scopes: list[str]
+    status: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    replaces_id: int | None
+
+
+class TokenIssued(TokenOut):
+    token: str = Field(..., description="The raw token: shown this once, stored only as a hash")
+
+
+class TokenIn(Schema):
+    membership_id: int
+    name: str = Field(..., min_length=1, max_length=100)
+    scopes: list[str] = Field(..., min_length=1, max_length=60)
+    expires_in_days: int | None = Field(None, ge=0, le=3650, description="0: never expires; default 365")
+
+
+class RotateIn(Schema):
+    grace_hours: int | None = Field(None, ge=0, le=720, description="How long the old token keeps working (default 24)")
+
+
+def _token_out(tok, raw: str | None = None) -> dict:
+    from . import tokens
+
+    m = tok.membership
+    out = {"id": tok.pk, "name": tok.name, "prefix": tok.prefix, "membership_id": m.pk,
+           "organization_id": m.organization_id, "username": m.user.get_username(), "role": m.role,
+           "scopes": list(tok.scopes), "status": tokens.status_of(tok), "created_at": tok.created_at,
+           "expires_at": tok.expires_at, "last_used_at": tok.last_used_at, "revoked_at": tok.revoked_at,
+           "replaces_id": tok.replaces_id}
+    if raw is not None:
+        out["token"] = raw
+    return out
+
+
+@router.get("/tokens", response={200: list[TokenOut], 403: ErrorOut},
+            summary="API tokens of the memberships in the caller's organisations")
+def list_tokens(request, limit: int = Query(200, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    from . import tokens
+
+    return [_token_out(t) for t in tokens.visible_tokens(request.auth)[offset:offset + limit]]
+
+
+@router.post("/tokens", response={201: TokenIssued, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+             summary="Issue a token for a device or system, limited to the given permissions")
+def issue_token(request, body: TokenIn):
+    from . import tokens
+
+    tok, raw = tokens.issue_token(request.auth, **body.dict())
+    return Status(201, _token_out(tok, raw))
+
+
+@router.post("/tokens/{token_id}/rotate", response={201: TokenIssued, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+             summary="Issue the token's successor; the old one works until the grace period ends")
+def rotate_token(request, token_id: int, body: RotateIn | None = None):
+    from . import tokens
+
+    tok, raw = tokens.rotate_token(request.auth, token_id, grace_hours=body.grace_hours if body else None)
+    return Status(201, _token_out(tok, raw))
+
+
+@router.post("/tokens/{token_id}/revoke", response={200: TokenOut, 403: ErrorOut, 404: ErrorOut},
+             summary="Revoke a token at once")
+def revoke_token(request, token_id: int):
+    from . import tokens
+
+    return _token_out(tokens.revoke_token(request.auth, token_id))

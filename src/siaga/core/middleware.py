@@ -24,7 +24,7 @@ SESSION_MEMBERSHIP_KEY = "siaga_membership_id"
 def _actor_from_token(tok) -> Actor:
     m = tok.membership
     return Actor(user=m.user, membership=m, organization=m.organization, role=m.role, scope_code=m.scope_code,
-                 extra={"token_id": tok.pk})
+                 extra={"token_id": tok.pk}, token_scopes=tokens.scopes_of(tok))
 
 
 class ActorMiddleware:

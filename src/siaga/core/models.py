@@ -194,6 +194,13 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The permissions this token may use, a subset of its membership's role (empty: all of them, for tokens
+    # issued before scopes existed and for tests). A token past expires_at is refused like a revoked one.
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Rotation: the token this one replaced (kept working until its grace period ends).
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by")
 
     class Meta:
         verbose_name = _("API token")

@@ -156,6 +156,8 @@ class Actor:
     scope_code: str = ""
     is_platform_admin: bool = False
     extra: dict = field(default_factory=dict, compare=False)
+    # A device token acts with at most these permissions (None: everything its membership's role allows).
+    token_scopes: frozenset | None = None
 
     @property
     def user_id(self):
@@ -168,8 +170,10 @@ class Actor:
     @cached_property
     def permissions(self) -> frozenset[str]:
         if self.is_platform_admin:
-            return frozenset().union(*ROLE_PERMISSIONS.values())
-        return ROLE_PERMISSIONS.get(self.role, frozenset())
+            allowed = frozenset().union(*ROLE_PERMISSIONS.values())
+        else:
+            allowed = ROLE_PERMISSIONS.get(self.role, frozenset())
+        return allowed if self.token_scopes is None else allowed & self.token_scopes
 
     @cached_property
     def org_ids(self) -> frozenset[int]:

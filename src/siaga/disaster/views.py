@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from siaga.core.errors import ServiceError
 from siaga.core.pages import page
+from siaga.core.ratelimit import public_limit
 from siaga.core.permissions import PermissionDenied
 
 from . import services
@@ -303,6 +304,7 @@ def event_page(request, actor, event_id: int):
 
 
 @require_GET
+@public_limit("cap_feed")
 def public_alert_xml(request, alert_id: int):
     w = services.published_alerts().filter(pk=alert_id).first()
     if w is None:
@@ -311,6 +313,7 @@ def public_alert_xml(request, alert_id: int):
 
 
 @require_GET
+@public_limit("cap_feed")
 def public_rss(request):
     base = request.build_absolute_uri("/").rstrip("/")
     body = services.rss_feed(services.published_alerts()[:50], base_url=base, title=_("Siaga alerts"))

@@ -87,6 +87,7 @@ NAVIGATION: dict[str, list[NavEntry]] = {
     "organization.view": [NavEntry(_("Organisations"), "web:organizations", "▦", also=("web:organization",))],
     "region.view": [NavEntry(_("Regions"), "web:regions", "⌕")],
     "audit.view": [NavEntry(_("Audit trail"), "web:audit", "☰")],
+    "membership.manage": [NavEntry(_("API tokens"), "web:tokens", "⚿")],
     STAFF: [NavEntry(_("Admin"), "admin:index", "⚙")],
 }
 

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import auth, views
+from . import auth, tokens, views
 
 app_name = "web"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("login/kode/", auth.login_code, name="login_code"),
     path("akun/autentikator/", auth.second_factor, name="second_factor"),
+    path("akun/token/", tokens.token_list, name="tokens"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("switch/", views.switch_membership, name="switch"),
     path("language/", views.set_language, name="set_language"),
