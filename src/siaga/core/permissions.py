@@ -203,8 +203,11 @@ class Actor:
         """May this actor see a record owned by organization_id in region_code?"""
         if self.is_platform_admin:
             return True
-        org_ok = organization_id in self.org_ids or bool(self.org_ids & set(shared_with or ()))
-        return org_ok and scopes_overlap(self.scope_code, region_code or "")
+        if self.org_ids & set(shared_with or ()):
+            # Shared explicitly with one of our organisations (a referral, a mutual-aid grant, a participant in a
+            # cross-province event): the sharing is the permission, wherever the record lies.
+            return True
+        return organization_id in self.org_ids and scopes_overlap(self.scope_code, region_code or "")
 
     def require_see(self, organization_id, region_code: str = "", shared_with=()) -> None:
         if not self.can_see(organization_id, region_code, shared_with):
@@ -223,19 +226,18 @@ class Actor:
         """Limit a queryset of tenant-owned rows to those this actor may see.
 
         shared_q adds rows another organisation explicitly shared with this actor's organisations,
-        expressed through the sharing record (e.g. Q(referrals__agency__in=actor.org_ids)).
+        expressed through the sharing record (e.g. Q(referrals__agency__in=actor.org_ids)); the area
+        limit applies to the actor's own rows only.
         """
         if self.is_platform_admin:
             return qs
-        cond = Q(**{f"{org_field}__in": self.org_ids})
-        if shared_q is not None:
-            cond |= shared_q
-        qs = qs.filter(cond)
-        if shared_q is not None:
-            qs = qs.distinct()
+        own = Q(**{f"{org_field}__in": self.org_ids})
         if region_field and self.scope_code:
-            qs = qs.filter(region_overlap_q(region_field, self.scope_code))
-        return qs
+            own &= region_overlap_q(region_field, self.scope_code)
+        if shared_q is None:
+            return qs.filter(own)
+        # Rows shared explicitly with our organisations are seen wherever they lie (see can_see).
+        return qs.filter(own | shared_q).distinct()
 
     # --- events --------------------------------------------------------------------------------
     def can_see_event(self, event: dict) -> bool:

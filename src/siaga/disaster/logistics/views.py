@@ -1,5 +1,6 @@
 """Logistics pages (/bencana/logistik/...): stock by warehouse, item and expiry; minimum and expiry alerts;
-shipments with their receive form; distributions; warehouses; an event's needs against stock."""
+shipments with their receive form (the shipment's status follows the live stream); distributions; warehouses; an
+event's needs against stock."""
 
 from __future__ import annotations
 
@@ -186,15 +187,18 @@ def shipment_page(request, actor, shipment_id: int):
         except (ServiceError, PermissionDenied) as exc:
             _fail(request, exc)
         return redirect(reverse("disaster_logistics:shipment", args=[sh.pk]))
+    times = {"sent_local": _local(sh.sent_at, sh.region_code),
+             "in_transit_local": _local(sh.in_transit_at, sh.region_code),
+             "received_local": _local(sh.received_at, sh.region_code)}
+    if request.GET.get("fragment") == "1":  # the live part of the page (web/live_fragment.js)
+        return render(request, "disaster_logistics/_shipment_facts.html", {"sh": sh, **times})
     lines = list(sh.lines.select_related("item"))
     own = services.own_warehouses(actor) if actor.has("logistics.manage") else None
     can_send_side = own is not None and own.filter(pk=sh.from_warehouse_id).exists()
     can_receive = own is not None and sh.status != Shipment.Status.RECEIVED and \
         own.filter(pk=sh.to_warehouse_id or sh.from_warehouse_id).exists()
     return render(request, "disaster_logistics/shipment.html", _context(
-        actor, "shipments", sh=sh, lines=lines, sent_local=_local(sh.sent_at, sh.region_code),
-        in_transit_local=_local(sh.in_transit_at, sh.region_code),
-        received_local=_local(sh.received_at, sh.region_code),
+        actor, "shipments", sh=sh, lines=lines, **times,
         can_transit=can_send_side and sh.status == Shipment.Status.SENT, can_receive=can_receive))
 
 
