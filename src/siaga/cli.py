@@ -54,6 +54,9 @@ def serve(argv: list[str]) -> int:
         log_level=os.environ.get("SIAGA_UVICORN_LOG", "info"),
         proxy_headers=True,
         timeout_graceful_shutdown=5,
+        # Longer than any client's interval (trackers post every 5 s): an idle connection is not closed just
+        # as the client reuses it.
+        timeout_keep_alive=int(os.environ.get("SIAGA_KEEP_ALIVE_SECONDS", "75")),
     )
     return 0
 

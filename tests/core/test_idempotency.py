@@ -51,3 +51,27 @@ def test_keys_are_per_user(client, regions, make_org, make_user, login):
     other = login(make_user("administrator", make_org(region_code="35.76"), scope_code="35.76"))
     r = send(other, {**BODY, "code": "posko-kedua"}, "k-4")
     assert r.status_code == 201
+
+
+def test_a_failed_write_leaves_neither_its_changes_nor_the_key(client, monkeypatch):
+    """A 5xx after the view wrote something: the write and the reservation roll back together, so a retry runs."""
+    from siaga.core import services as core_services
+    from siaga.core.models import IdempotencyRecord, Organization
+
+    real = core_services.create_organization
+
+    def write_then_fail(*args, **kwargs):
+        real(*args, **kwargs)
+        raise RuntimeError("the disk filled up after the insert")
+
+    monkeypatch.setattr(core_services, "create_organization", write_then_fail)
+    body = {**BODY, "code": "gagal-dulu", "name": "Gagal lalu berhasil"}
+    client.raise_request_exception = False
+    r = client.post("/api/organizations", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-gagal")
+    assert r.status_code == 500
+    assert not Organization.objects.filter(code="gagal-dulu").exists()
+    assert not IdempotencyRecord.objects.filter(key="k-gagal").exists()
+    monkeypatch.setattr(core_services, "create_organization", real)
+    r = client.post("/api/organizations", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-gagal")
+    assert r.status_code == 201
+    assert Organization.objects.filter(code="gagal-dulu").count() == 1

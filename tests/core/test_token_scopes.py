@@ -168,3 +168,15 @@ class TestTokenIsolation(OrgIsolationSpec):
     def snapshot(self, record):
         record.refresh_from_db()
         return (record.revoked_at, record.expires_at, ApiToken.objects.filter(replaces=record).count())
+
+
+def test_last_use_is_remembered_and_written_in_one_batch(admin_and_crew):
+    admin, crew, org = admin_and_crew
+    tok, raw = tokens.issue(crew.memberships.get(), "tracker", scopes=["position.create"])
+    assert _get(raw).status_code == 200
+    tok.refresh_from_db()
+    assert tok.last_used_at is None  # nothing written on the request's path
+    assert tokens.flush_last_used() == 1
+    tok.refresh_from_db()
+    assert tok.last_used_at is not None
+    assert tokens.flush_last_used() == 0

@@ -61,9 +61,10 @@ class ActorMiddleware:
 class IdempotencyMiddleware:
     """Replays the stored answer when an API write is retried with the same Idempotency-Key.
 
-    The key is reserved (unique per user) before the write runs, so two concurrent retries cannot
-    both execute it; the second one gets 409 until the first has finished. The same key with a
-    different request body is refused with 422.
+    The key is reserved (unique per user) in the same transaction as the write and its stored answer, so two
+    concurrent retries cannot both execute it: the second waits for the first and replays its answer. A write
+    that fails (5xx) leaves nothing behind, so it may be retried. The same key with a different request body is
+    refused with 422.
     """
 
     METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -86,39 +87,45 @@ class IdempotencyMiddleware:
         fingerprint = hashlib.sha256(
             request.method.encode() + b" " + request.get_full_path().encode() + b"\n" + request.body
         ).hexdigest()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint)
-        except IntegrityError:
-            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
-            if record is None:  # raced with a failed first attempt that released the key
-                return self.get_response(request)
-            if record.fingerprint != fingerprint:
-                return JsonResponse(
-                    error_body("idempotency_key_reused",
-                               _("This Idempotency-Key was already used for a different request.")),
-                    status=422,
-                )
-            if record.status_code is None:
-                return JsonResponse(
-                    error_body("idempotency_in_progress", _("The same request is still being processed; retry shortly.")),
-                    status=409,
-                )
-            resp = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
-            resp["Idempotent-Replayed"] = "true"
-            return resp
-
-        response = self.get_response(request)
-        if response.status_code >= 500 or getattr(response, "streaming", False):
-            # Nothing was committed by a failed write: release the key so the client may retry.
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
-        else:
-            IdempotencyRecord.objects.filter(pk=record.pk).update(
-                status_code=response.status_code,
-                content_type=response.get("Content-Type", "application/json"),
-                body=response.content,
+        # The reservation, the write and the stored answer commit together or not at all: a crash or a failed
+        # write leaves no reserved key without an answer (which would make every retry 409 for ever), and an
+        # acknowledged answer is always there to replay. A concurrent retry waits on the key's unique index
+        # (PostgreSQL) or the write lock (SQLite) and then replays the committed answer.
+        replay = None
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint)
+            except IntegrityError:
+                record = None
+                replay = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if record is not None:
+                response = self.get_response(request)
+                if response.status_code >= 500 or getattr(response, "streaming", False):
+                    # A failed write: undo whatever it did and the reservation with it, so the client may retry.
+                    transaction.set_rollback(True)
+                else:
+                    record.status_code = response.status_code
+                    record.content_type = response.get("Content-Type", "application/json")
+                    record.body = response.content
+                    record.save(update_fields=["status_code", "content_type", "body"])
+                return response
+        if replay is None:  # the first attempt failed and released the key meanwhile
+            return self.get_response(request)
+        if replay.fingerprint != fingerprint:
+            return JsonResponse(
+                error_body("idempotency_key_reused",
+                           _("This Idempotency-Key was already used for a different request.")),
+                status=422,
             )
-        return response
+        if replay.status_code is None:  # a reservation from before answers were stored with it
+            return JsonResponse(
+                error_body("idempotency_in_progress", _("The same request is still being processed; retry shortly.")),
+                status=409,
+            )
+        resp = HttpResponse(bytes(replay.body), status=replay.status_code, content_type=replay.content_type)
+        resp["Idempotent-Replayed"] = "true"
+        return resp
 
 
 def json_dumps(data) -> str:

@@ -187,6 +187,9 @@ async def stream(request):
     if request.method != "GET":
         return JsonResponse(error_body("method_not_allowed", _("Only GET is allowed here.")), status=405)
     actor = await _db(_resolve_actor, request)
+    # The middleware looked up the token or session on this request's own thread; that connection would stay
+    # open as long as the stream does (hours), and 300 operators would hold 300 database connections.
+    await sync_to_async(connections.close_all, thread_sensitive=True)()
     if actor is None:
         return JsonResponse(error_body("unauthenticated", _("Please log in first.")), status=401)
     if not actor.has("stream.view"):

@@ -21,6 +21,7 @@ JOBS: dict[str, float] = {
     "siaga.dispatch.services.raise_ack_alarms": 5.0,
     "siaga.callcenter.referrals.escalate_overdue": 15.0,
     "siaga.core.bus.relay_unpublished": 30.0,
+    "siaga.core.tokens.flush_last_used": 60.0,
 }
 
 _started = threading.Event()

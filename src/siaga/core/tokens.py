@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
 
 from django.conf import settings
 from django.db import transaction
@@ -66,9 +67,32 @@ def resolve(raw: str) -> ApiToken | None:
     )
     if tok is None or not tok.membership.user.is_active:
         return None
-    if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=tok.pk).update(last_used_at=now)
+    if tok.last_used_at is None or (now - tok.last_used_at).total_seconds() > TOUCH_SECONDS:
+        # Not written here: a thousand trackers would add a write per request to the hot path (and on SQLite
+        # queue for its one write lock). Remembered, and written in one batch by the ticker (flush_last_used).
+        with _used_lock:
+            _used[tok.pk] = now
     return tok
+
+
+# Token pk -> when it was last used, not yet written. A crash loses at most a minute of "last used" times.
+_used: dict[int, dt.datetime] = {}
+_used_lock = threading.Lock()
+TOUCH_SECONDS = 60
+
+
+def flush_last_used() -> int:
+    """Write the remembered last-used times (every server process runs this each minute)."""
+    with _used_lock:
+        pending = dict(_used)
+        _used.clear()
+    if not pending:
+        return 0
+    rows = list(ApiToken.objects.filter(pk__in=pending).only("pk", "last_used_at"))
+    for row in rows:
+        row.last_used_at = pending[row.pk]
+    ApiToken.objects.bulk_update(rows, ["last_used_at"], batch_size=500)
+    return len(rows)
 
 
 def scopes_of(tok: ApiToken) -> frozenset | None:
