@@ -1,5 +1,8 @@
 """The REST API: one NinjaAPI with every app's router, one authentication rule and one error shape."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -8,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from siaga.core.errors import ServiceError, error_body
+from siaga.core.uploads import JSON_TYPES
 from siaga.core.permissions import PermissionDenied
 
 
@@ -66,8 +70,56 @@ def _invalid(request, exc: NinjaValidationError):
     )
 
 
+def _out_of_range(request):
+    return api.create_response(request, error_body("out_of_range", _(
+        "A number or text in the request is outside what can be stored (too large or too long).")), status=400)
+
+
+@api.exception_handler(OverflowError)
+def _overflow(request, exc):
+    # An id, offset or filter beyond 64-bit integers: SQLite cannot even bind it, so no row could match.
+    return _out_of_range(request)
+
+
+@api.exception_handler(DataError)
+def _data_error(request, exc):
+    # PostgreSQL's refusal of a value its column cannot hold (numeric out of range, value too long, NUL in text).
+    return _out_of_range(request)
+
+
+@api.exception_handler(IntegrityError)
+def _integrity_error(request, exc):
+    # SQLite reports LIMIT/OFFSET beyond 64 bits as "datatype mismatch"; any other integrity error is a bug.
+    if "datatype mismatch" in str(exc):
+        return _out_of_range(request)
+    raise exc
+
+
+@api.exception_handler(ValueError)
+def _nul_in_text(request, exc):
+    # PostgreSQL cannot store NUL (0x00) in text; its driver refuses before the query (SQLite stores it).
+    if "NUL" in str(exc) and "0x00" in str(exc):
+        return api.create_response(request, error_body("invalid_text", _(
+            "Text in the request contains a NUL character (0x00), which cannot be stored.")), status=400)
+    raise exc
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    # A JSON body above DATA_UPLOAD_MAX_MEMORY_SIZE: Django's answer would be an HTML 400 page.
+    return api.create_response(request, error_body("too_large", _(
+        "The request is larger than %(limit)d bytes.") % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}), status=413)
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    # ninja answers any body it cannot read with an English "Cannot parse request body": say what went wrong.
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        declared = (request.content_type or "").lower()
+        if declared not in JSON_TYPES:
+            return api.create_response(request, error_body("unsupported_media_type", _(
+                "Send the body as application/json, not %(type)s.") % {"type": declared or "-"}), status=415)
+        return api.create_response(request, error_body("invalid_json", _("The body is not valid JSON.")), status=400)
     return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)
 
 

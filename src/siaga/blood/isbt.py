@@ -21,10 +21,11 @@ CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
 _VALUE = {c: i for i, c in enumerate(CHARSET)}
 MODULUS = 37
 
-DIN_RE = re.compile(r"^[A-Z0-9]\d{4}\d{2}\d{6}$")
-FIN_RE = re.compile(r"^[A-Z0-9]\d{4}$")
+DIN_RE = re.compile(r"^[A-Z0-9]\d{4}\d{2}\d{6}$", re.ASCII)
+FIN_RE = re.compile(r"^[A-Z0-9]\d{4}$", re.ASCII)
 # What people type or scanners send: optional leading "=", spaces, optional flags, optional check character.
-_INPUT_RE = re.compile(r"^=?(?P<din>[A-Z0-9]\d{12})(?P<flags>\d{2})?(?P<check>[0-9A-Z*])?$")
+# re.ASCII: \d alone would also take Arabic-Indic and full-width digits, which no label carries.
+_INPUT_RE = re.compile(r"^=?(?P<din>[A-Z0-9]\d{12})(?P<flags>\d{2})?(?P<check>[0-9A-Z*])?$", re.ASCII)
 
 
 class InvalidDin(ServiceError):

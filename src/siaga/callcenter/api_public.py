@@ -57,7 +57,7 @@ def _fields(request) -> dict:
     if content_type == "application/json" or (not content_type and request.body[:1] in (b"{", b"[")):
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ServiceError(_("The body is not valid JSON."), code="invalid_body") from None
         if not isinstance(data, dict):
             raise ServiceError(_("The body must be a JSON object."), code="invalid_body")

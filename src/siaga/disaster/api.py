@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from siaga.core import uploads
 from siaga.core.api import ErrorOut
 
 from . import cap, services
@@ -329,9 +330,10 @@ def list_warnings(request, source: Literal["bmkg_cap", "bmkg_quake", "own"] | No
 
 
 # Declared before /warnings/{warning_id}: Django matches URL patterns in order.
-@router.post("/warnings/import", response={200: list[ImportResultOut], **ERRORS},
+@router.post("/warnings/import", response={200: list[ImportResultOut], 413: ErrorOut, 415: ErrorOut, **ERRORS},
              summary="Import a CAP alert, earthquake JSON or ShakeMap grid (bad items go to the dead-letter list)")
 def import_warning(request, payload: ImportIn):
+    uploads.require_json(request)
     data = payload.content.encode("utf-8")
     kind = payload.kind or services.detect_kind(data)
     actor = request.auth

@@ -152,7 +152,7 @@ def parse_polygons(text: str) -> list[list[list[float]]]:
                 raise ValueError(geo["type"])
             polys = [geo["coordinates"]] if geo["type"] == "Polygon" else geo["coordinates"]
             return [[[float(lat), float(lon)] for lon, lat, *_ in poly[0]] for poly in polys]
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise FormError(_("The pasted GeoJSON is not a Polygon or MultiPolygon."), code="invalid_polygon")
     rings = []
     for n, line in enumerate(text.splitlines(), 1):

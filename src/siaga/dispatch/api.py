@@ -233,7 +233,7 @@ class CoverageNowOut(Schema):
     uncovered_if_unit_leaves: list[str]
 
 
-class MeOut(Schema):
+class CrewMeOut(Schema):
     units: list[UnitOut]
     dispatch: DispatchOut | None
 
@@ -450,7 +450,7 @@ def destination(request, dispatch_id: int, body: DestinationIn):
     return dispatch_out(_reload(services.set_destination(request.auth, dispatch_id, body.hospital_id)))
 
 
-@router.get("/me", response={200: MeOut, 403: ErrorOut}, summary="The crew's own units and live dispatch")
+@router.get("/me", response={200: CrewMeOut, 403: ErrorOut}, summary="The crew's own units and live dispatch")
 def me(request):
     actor = request.auth
     actor.require("unit.view")

@@ -111,7 +111,7 @@ class CopyWeekOut(Schema):
     items: list[ShiftOut]
 
 
-class WarningOut(Schema):
+class RosterWarningOut(Schema):
     kind: Literal["uncovered", "undercrewed", "double_booked"]
     message: str
     unit_id: int | None = None
@@ -126,11 +126,11 @@ class WarningOut(Schema):
     ends_at: dt.datetime
 
 
-class WarningListOut(Schema):
+class RosterWarningListOut(Schema):
     start: dt.datetime
     end: dt.datetime
     count: int
-    items: list[WarningOut]
+    items: list[RosterWarningOut]
 
 
 class IntervalOut(Schema):
@@ -139,7 +139,7 @@ class IntervalOut(Schema):
     p90: float | None
 
 
-class SummaryOut(Schema):
+class ResponseSummaryOut(Schema):
     dispatches: int
     acknowledged: int
     intervals: dict[str, IntervalOut]
@@ -150,18 +150,18 @@ class SummaryOut(Schema):
     target_seconds: int | None
 
 
-class GroupOut(SummaryOut):
+class GroupOut(ResponseSummaryOut):
     key: int | str | None
     label: str
 
 
-class StatsOut(Schema):
+class ResponseStatsOut(Schema):
     first_day: dt.date
     last_day: dt.date
     zone: str
     by: str
     targets_minutes: dict[int, int | None]
-    overall: SummaryOut
+    overall: ResponseSummaryOut
     items: list[GroupOut]
 
 
@@ -321,7 +321,7 @@ def delete_shift(request, shift_id: int):
 # --- warnings and statistics ------------------------------------------------------------------------
 
 
-@router.get("/roster-warnings", response={200: WarningListOut, **ERRORS},
+@router.get("/roster-warnings", response={200: RosterWarningListOut, **ERRORS},
             summary="Uncovered slots, units lacking a required role, people booked twice")
 def roster_warnings(
     request,
@@ -334,7 +334,7 @@ def roster_warnings(
     return {"start": start, "end": end, "count": len(items), "items": items}
 
 
-@router.get("/stats", response={200: StatsOut, **ERRORS},
+@router.get("/stats", response={200: ResponseStatsOut, **ERRORS},
             summary="Response-time intervals (median, 90th percentile) against the priority targets")
 def response_stats(
     request,

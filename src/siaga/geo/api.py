@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
 
 from siaga.core.api import ErrorOut
+from siaga.core import uploads
 from siaga.core.errors import ServiceError
 
 from . import services
@@ -206,6 +207,7 @@ def import_boundaries(request):
         if upload.size > limit:
             raise ServiceError(_("The upload is %(size)d bytes; imports are limited to %(limit)d bytes.")
                                % {"size": upload.size, "limit": limit}, code="too_large", status=413)
+        uploads.check_file(upload, uploads.GEOJSON, limit)
         source = (request.POST.get("source") or "").strip()[:200] or None
         report = services.import_boundaries(actor, [(upload.name or "upload.geojson", upload)], source)
     elif content_type in JSON_TYPES:

@@ -272,6 +272,8 @@ def _parse_bytes(name: str, raw: bytes) -> _Source:
         return _Source(name, json.loads(raw), digest)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return _Source(name, None, digest, _("%(name)s is not valid JSON (%(error)s).") % {"name": name, "error": exc})
+    except RecursionError:  # arrays or objects nested thousands deep: no boundary file looks like that
+        return _Source(name, None, digest, _("%(name)s is nested too deeply to be GeoJSON.") % {"name": name})
 
 
 def _load_source(item) -> _Source:
@@ -363,7 +365,7 @@ def _parse_feature(src_name: str, index: int, feature, known_codes: set[str]) ->
     gj = feature.get("geometry")
     if not isinstance(gj, dict) or not gj.get("type"):
         return error(_("Feature %(n)d (%(kode)s) has no geometry.") % {"n": index, "kode": kode}, kode)
-    if gj["type"] not in POLYGON_TYPES:
+    if not isinstance(gj["type"], str) or gj["type"] not in POLYGON_TYPES:
         return error(_("Feature %(n)d (%(kode)s) has a %(type)s geometry; only Polygon and MultiPolygon are "
                        "accepted.") % {"n": index, "kode": kode, "type": gj["type"]}, kode)
     try:

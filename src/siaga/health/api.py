@@ -9,11 +9,11 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from siaga.core import privacy
+from siaga.core import privacy, uploads
 from siaga.core.api import ErrorOut, RevealIn, RevealOut
 from siaga.core.errors import ServiceError
 
-from . import growth, services
+from . import growth, importer, services
 from .models import Measurement, Person, Posyandu, Session
 
 router = Router(tags=["health"])
@@ -161,7 +161,7 @@ class ImportErrorOut(Schema):
     message: str
 
 
-class ImportReportOut(Schema):
+class SheetImportReportOut(Schema):
     mode: str
     imported: bool
     rows_total: int
@@ -249,7 +249,8 @@ def get_posyandu(request, posyandu_id: int):
     return _posyandu_out(p, p.persons.count())
 
 
-@router.post("/posyandu/{posyandu_id}/import", response={200: ImportReportOut, **ERRORS},
+@router.post("/posyandu/{posyandu_id}/import",
+             response={200: SheetImportReportOut, 413: ErrorOut, 415: ErrorOut, **ERRORS},
              summary="Import the posyandu spreadsheet (XLSX or CSV) with a row-by-row error report",
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["file"],
@@ -259,9 +260,11 @@ def import_sheet(request, posyandu_id: int):
     # The posyandu is checked before the file is looked at: another posyandu's id is a 404 whatever is sent.
     request.auth.require("health.record")
     services.get_posyandu(request.auth, posyandu_id)
+    uploads.check_request_size(request, importer.MAX_FILE_BYTES)  # before Django spools the body to disk
     upload = request.FILES.get("file")
     if upload is None:
         raise ServiceError(_("Choose a spreadsheet file (.xlsx or .csv) to import."), code="file_required")
+    uploads.check_file(upload, uploads.SPREADSHEET, importer.MAX_FILE_BYTES)
     mode = request.POST.get("mode") or services.IMPORT_ALL_OR_NOTHING
     report = services.import_spreadsheet(request.auth, posyandu_id=posyandu_id, content=upload.read(),
                                          filename=upload.name or "", mode=mode)

@@ -302,6 +302,8 @@ def _read_xlsx(content: bytes) -> list[list]:
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
                 break
         return rows
+    except Exception:  # noqa: BLE001 - read_only workbooks parse sheets lazily: damage shows up only here
+        raise ImportFileError("unreadable_file", _("The file could not be read as an Excel (.xlsx) workbook.")) from None
     finally:
         wb.close()
 
@@ -318,7 +320,13 @@ def _read_csv(content: bytes) -> list[list]:
     # Title lines above the header have no separators: judge by the first lines together.
     head = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS + 5])
     delimiter = ";" if head.count(";") > head.count(",") else ","
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        # newline="": a lone carriage return (old Mac files, a stray \r in a cell) ends a line or stays in its
+        # quoted cell, as the csv module expects, instead of stopping the reader.
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise ImportFileError("unreadable_file", _("The file could not be read as CSV (%(error)s).")
+                              % {"error": str(exc)[:120]}) from None
 
 
 # --- parsing -------------------------------------------------------------------------------------

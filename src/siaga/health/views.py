@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from siaga.core import privacy
+from siaga.core import privacy, uploads
 from siaga.core.errors import ServiceError
 from siaga.core.pages import page
 from siaga.geo.models import Region
 
-from . import growth, services
+from . import growth, importer, services
 from .kms import completed_months
 from .models import Measurement
 
@@ -108,6 +108,7 @@ def import_page(request, actor, posyandu_id: int):
             messages.error(request, _("Choose a spreadsheet file (.xlsx or .csv) to import."))
         else:
             try:
+                uploads.check_file(upload, uploads.SPREADSHEET, importer.MAX_FILE_BYTES)
                 report = services.import_spreadsheet(actor, posyandu_id=posyandu.pk, content=upload.read(),
                                                      filename=upload.name or "",
                                                      mode=request.POST.get("mode") or services.IMPORT_ALL_OR_NOTHING)

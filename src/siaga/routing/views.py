@@ -120,7 +120,7 @@ def _create_from_form(actor, post) -> None:
         try:
             points = json.loads(post.get("area_points") or "[]")
             ring = [[float(lng), float(lat)] for lat, lng in points]
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             ring = []
         if len(ring) < 3:
             raise ServiceError(_("Tap at least three points of the flooded area, then Finish."), code="area_required")

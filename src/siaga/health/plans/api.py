@@ -78,7 +78,7 @@ class BudgetLineOut(Schema):
     source: str
 
 
-class ItemOut(Schema):
+class PlanItemOut(Schema):
     id: int
     problem_id: int | None
     intervention: str
@@ -105,7 +105,7 @@ class PlanOut(Schema):
 
 
 class PlanDetailOut(PlanOut):
-    items: list[ItemOut]
+    items: list[PlanItemOut]
 
 
 class ItemIn(Schema):
