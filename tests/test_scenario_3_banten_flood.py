@@ -13,15 +13,18 @@ available offline"), so the street closure runs on the nearest real Indonesian n
 (OpenStreetMap, data/roads/balikpapan_kota_drive.graphml): the routing seam (close a street on the map, the next
 route avoids it) is the same whatever city the arcs lie in.
 
-What the scenario asks and the application does not do yet is left out and named here: the warnings map itself
-does not follow the live stream (the warnings list does, and the new warning's map is opened from it); a lent
-ambulance's live position is shown to neither side's mutual-aid page (the loan's steps are); and the situation
-report does not read shipments or mutual-aid records, so the kits sent reach it as the lender's 3W line, which is
-checked against the shipment and the loan.
+DKI's ambulance, lent to Banten, is followed live on both sides' mutual-aid page while the loan lasts (its
+position reported from the road). The situation report's relief-sent figures are read from the records: the 200
+kits come from DKI's shipment (and the loan is listed beside it, not added), besides DKI's 3W line.
+
+Left out: the risk map (which now follows the stream and falls back to kecamatan polygons, see
+tests/disaster/readiness/test_warnings_live.py) shows warnings in force only, and BMKG's real CAP expired on
+17 February 2026; the new warning's own map is opened from the warnings list instead.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import math
 import re
@@ -44,6 +47,7 @@ from siaga.disaster.mutualaid import grants
 from siaga.disaster.mutualaid.models import MutualAidRequest
 from siaga.disaster.reports import services as reports
 from siaga.disaster.reports.models import FIGURES, SituationReport
+from siaga.dispatch import positions
 from siaga.dispatch.models import Unit
 from siaga.geo.models import Region
 from siaga.routing import query
@@ -366,6 +370,22 @@ def test_heavy_rain_warning_for_banten_floods_at_the_jakarta_border(world, asgi_
     bt.wait_for_selector("[data-state='dispatched']", timeout=LIVE_MS)
     assert bt.evaluate("window.__notReloaded === true")
 
+    # The lent ambulance reports its position from the road: both sides' pages show it without a reload, and
+    # follow it as it moves on.
+    amb = w.ambulance.pk
+    now = timezone.now()
+    # Ten minutes apart (4.5 km: a plausible speed, so neither point is flagged).
+    for lat, lng, at in ((-6.2100, 106.7800, now - dt.timedelta(minutes=10)), (-6.2250, 106.7420, now)):
+        moved = in_thread(lambda lat=lat, lng=lng, at=at: positions.record_positions(system_actor(), amb, [
+            {"lat": lat, "lng": lng, "measured_at": at.isoformat(), "accuracy_m": 10}]).moved)
+        assert moved
+        for p in (bt, dki):
+            p.wait_for_selector(f"[data-lent-unit='{amb}'] [data-unit-position][data-lat='{lat}'][data-lng='{lng}']",
+                                timeout=LIVE_MS)
+            assert "AMB-DKI-07" in p.inner_text(f"[data-lent-unit='{amb}']")
+            assert f"{lat:.5f}, {lng:.5f}" in p.inner_text(f"[data-lent-unit='{amb}'] [data-unit-position]")
+    assert bt.evaluate("window.__notReloaded === true") and dki.evaluate("window.__notReloaded === true")
+
     # The kits and the ambulance arrive: the sender confirms the delivery to the post (an area, not a warehouse
     # of ours) and Banten's shipment page follows; Banten confirms the arrival on its page and DKI's follows.
     in_thread(lambda: logistics.receive_shipment(w.actor["dki"], shipment.pk))
@@ -466,10 +486,21 @@ def test_heavy_rain_warning_for_banten_floods_at_the_jakarta_border(world, asgi_
     assert kits_line["quantity"] == KITS_NEEDED
     (kits_sent,) = [a for a in data["activities"] if str(request_id) in a["activity"]]
     assert kits_sent["reached"] == resources["items"].quantity == sum(q for _q, q in lines)
+    # The kits sent, from the records: DKI's shipment of 200 to the post, and the loan listed beside it.
+    (kits_relief,) = [ln for ln in data["relief"]["lines"] if ln["item_code"] == KIT]
+    assert kits_relief["total"] == kits_relief["shipped"]["quantity"] == KITS_NEEDED
+    assert [(x["kind"], x["id"], x["quantity"]) for x in kits_relief["shipped"]["sources"]] == [
+        ("shipment", shipment.pk, KITS_NEEDED)]
+    assert kits_relief["shipped"]["received"] == KITS_NEEDED
+    assert [(x["kind"], x["id"], x["quantity"]) for x in kits_relief["mutual_aid"]["sources"]] == [
+        ("mutual_aid", request_id, KITS_NEEDED)]
     assert {p["id"] for p in data["event"]["participants"]} == {w.orgs[k].pk for k in ("bpbd", "dki", "jabar")}
     # The issued page shows the same figures.
     displaced_row = _digits(totals_rows[FIGURES.index("displaced")])
     assert re.search(rf"\b{expected_displaced}\b", displaced_row), displaced_row
+    kits_cell = _digits(bt.inner_text(f"[data-relief-item='{KIT}'] [data-figure='total']"))
+    assert re.search(rf"\b{KITS_NEEDED}\b", kits_cell), kits_cell
+    assert bt.locator(f"[data-relief-sources] [data-source='shipment-{shipment.pk}']").count() == 1
     page_text = _digits(bt.inner_text("main"))
     assert re.search(rf"\b{KITS_NEEDED}\b kit", page_text)
 

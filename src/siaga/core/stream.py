@@ -41,7 +41,7 @@ REPLAY_BATCH = 200
 RECENT_IDS = 10_000
 # Event types that supersede their predecessor for the same entity (payload "id"): a browser needs the latest,
 # not every one of 200 positions a second.
-COALESCED_TYPES = frozenset({"unit.position"})
+COALESCED_TYPES = frozenset({"unit.position", "mutual_aid.unit_position"})
 # The coalescing clock (monotonic seconds); tests replace it to drive time without waiting.
 _clock = time.monotonic
 

@@ -2,7 +2,8 @@
 hospital capacity ("hospitals").
 
 A unit's events go to its owner, the dispatch center that sends it, and the organisation it is
-currently working for (a cross-region request), so every party sees its progress.
+currently working for (a cross-region request), so every party sees its progress. A unit on loan under an
+active mutual-aid grant also goes to its borrower ("unit.position", "unit.status"), for the loan's duration.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ are written in one transaction.
 Each point is telemetry, not a decision: there is no audit row per point (200 points a second would
 drown the audit log); the track row itself keeps source and arrival time. The new latest position is
 snapped onto the road network and announced as a transient "unit.position" event (no outbox row: the
-next position supersedes it within seconds).
+next position supersedes it within seconds). A unit lent under an active mutual-aid grant is announced to its
+borrower as well (shared_with), and on both sides' mutual-aid request page (siaga.disaster.mutualaid.live).
 """
 
 from __future__ import annotations
@@ -286,13 +287,18 @@ def position_payload(unit: Unit) -> dict:
 
 
 def _announce(unit: Unit) -> None:
+    from siaga.disaster.mutualaid import live as mutual_aid
+
     working_for = None
     if unit.current_dispatch_id:
         working_for = Dispatch.objects.only("organization_id", "region_code").filter(pk=unit.current_dispatch_id).first()
+    # A unit on loan under an active mutual-aid grant is followed by its borrower too, for the loan's duration.
+    loans = mutual_aid.active_requests_for_unit(unit.pk)
     publish_transient("unit.position", position_payload(unit), organization=unit.organization_id,
                       region_code=services.shared_region(unit.region_code,
                                                          working_for.region_code if working_for else ""),
-                      shared_with=services.unit_parties(unit, working_for))
+                      shared_with={*services.unit_parties(unit, working_for), *(r.organization_id for r in loans)})
+    mutual_aid.announce_position(unit, loans)
 
 
 def record_positions(actor: Actor, unit_id: int, points: list, *, source: str | None = None) -> IngestResult:

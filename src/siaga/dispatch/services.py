@@ -315,12 +315,16 @@ def _set_unit_status(actor: Actor | None, unit: Unit, status: str, at: dt.dateti
     StatusChange.objects.create(unit=unit, dispatch=dispatch, from_status=previous, to_status=status, at=at,
                                 received_at=timezone.now(), actor=_user(actor) if actor else None,
                                 client_id=client_id, note=note[:300])
+    from siaga.disaster.mutualaid import live as mutual_aid
+
+    loans = mutual_aid.active_requests_for_unit(unit.pk)  # a lent unit is followed by its borrower too
     emit("unit.status", {"id": unit.pk, "call_sign": unit.call_sign, "organization_id": unit.organization_id,
                          "status": status, "previous_status": previous, "at": at,
                          "dispatch_id": dispatch.pk if dispatch else None},
          organization=unit.organization_id,
          region_code=shared_region(unit.region_code, dispatch.region_code if dispatch else ""),
-         shared_with=unit_parties(unit, dispatch))
+         shared_with={*unit_parties(unit, dispatch), *(r.organization_id for r in loans)})
+    mutual_aid.announce_status(unit, previous, at, loans)
 
 
 def _require_dispatchable(actor: Actor, unit: Unit, now: dt.datetime, *, via_request: bool = False) -> None:

@@ -55,3 +55,32 @@ class MutualAidLetterAdded(pydantic.BaseModel):
     size_bytes: int
     organization_id: int
     at: datetime
+
+
+@event_type("mutual_aid.unit_position", topic="mutual_aid")
+class LentUnitPosition(pydantic.BaseModel):
+    """A lent unit's latest position, for both sides' request page (transient: the next one supersedes it)."""
+
+    id: int  # the unit's id: the stream coalesces per entity
+    request_id: int
+    unit_id: int
+    call_sign: str
+    status: str
+    lat: float
+    lng: float
+    at: datetime
+    speed_kmh: float | None = None
+    heading_deg: float | None = None
+
+
+@event_type("mutual_aid.unit_status", topic="mutual_aid")
+class LentUnitStatus(pydantic.BaseModel):
+    """A lent unit's status changed (available, en route, on scene ...): both sides' request page follows it."""
+
+    id: int  # the unit's id
+    request_id: int
+    unit_id: int
+    call_sign: str
+    status: str
+    previous_status: str
+    at: datetime

@@ -24,7 +24,7 @@ from siaga.core.permissions import PermissionDenied
 
 from . import services
 from .api import letter_response
-from .models import FINAL_STATES, Letter, LineKind, MutualAidLine, Side, State
+from .models import ACTIVE_STATES, FINAL_STATES, Letter, LineKind, MutualAidLine, Side, State
 
 PAGE_SIZE = 50
 LENDER_KINDS = (OrgKind.PMI_HQ, OrgKind.PMI_PROVINCE, OrgKind.PMI_BRANCH, OrgKind.BPBD)
@@ -187,10 +187,21 @@ def _detail_context(actor, request_id: int) -> dict:
     return context
 
 
+def _lent_units(r, resources) -> list:
+    """The units lent under the request, with their latest position and status, while the loan lasts: the
+    borrower follows them by the grant (siaga.disaster.mutualaid.live), the lender because they are its own."""
+    if r.state not in ACTIVE_STATES:
+        return []
+    return [x.unit for x in resources if x.unit_id is not None]
+
+
 @require_GET
 @page("disaster.view")
 def detail_page(request, actor, request_id: int):
     context = _detail_context(actor, request_id)
+    context["lent_units"] = _lent_units(context["r"], context["resources"])
+    if request.GET.get("fragment") == "units":
+        return render(request, "disaster_mutualaid/_lent_units.html", context)
     if request.GET.get("fragment") == "1":
         return render(request, "disaster_mutualaid/_detail.html", context)
     return render(request, "disaster_mutualaid/detail.html", context)

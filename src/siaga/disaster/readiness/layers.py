@@ -161,7 +161,11 @@ def events_layer(actor: Actor, box: BBox, limit: int, *, include_closed: bool = 
 
 
 def warnings_layer(actor: Actor, box: BBox, limit: int, *, level: int = 4) -> dict:
-    """Warnings in force whose area meets the box, with the regions of the given level they hit."""
+    """Warnings in force whose area meets the box, with the regions of the given level they hit.
+
+    At the kelurahan level (4), a kecamatan the warning hits whose kelurahan have no boundaries in our data
+    (Banten, for one, has kecamatan boundaries only) is drawn as the kecamatan polygon instead (properties
+    level 3, "fallback": true), so a warning always lights up the area it covers where any boundary exists."""
     import shapely
     from django.utils import timezone
     from shapely.geometry import shape
@@ -188,22 +192,35 @@ def warnings_layer(actor: Actor, box: BBox, limit: int, *, level: int = 4) -> di
                          "properties": {"kind": "warning", "id": w.pk, "headline": w.headline,
                                         "severity": w.severity, "urgency": w.urgency, "source": w.source,
                                         "sent": w.sent.isoformat(), "url": f"/bencana/peringatan/{w.pk}/"}})
-    rows = (AffectedArea.objects.filter(warning__in=warnings, level=level)
-            .values("region_code").annotate(share=Sum("share"), people=Sum("population_affected"),
-                                            warnings=Count("warning_id")).order_by("region_code"))
-    shares = {r["region_code"]: r for r in rows}
+    def shares_at(lvl: int) -> dict[str, dict]:
+        rows = (AffectedArea.objects.filter(warning__in=warnings, level=lvl)
+                .values("region_code").annotate(share=Sum("share"), people=Sum("population_affected"),
+                                                warnings=Count("warning_id")).order_by("region_code"))
+        return {r["region_code"]: r for r in rows}
+
+    shares = shares_at(level)
+    fallback: set[str] = set()
+    if level == 4 and warnings:
+        kecamatan = shares_at(3)
+        # Kecamatan with at least one kelurahan boundary are drawn by their kelurahan; the others by themselves.
+        drawn_below = set(Region.objects.filter(parent_id__in=list(kecamatan), level=4, boundary__isnull=False)
+                          .values_list("parent_id", flat=True))
+        fallback = set(kecamatan) - drawn_below
+        shares.update({code: kecamatan[code] for code in fallback})
     areas = []
     for code, name, boundary, bbox in (Region.objects.filter(code__in=list(shares), boundary__isnull=False)
-                                       .values_list("code", "name", "boundary", "bbox")):
+                                       .order_by("code").values_list("code", "name", "boundary", "bbox")):
         if bbox and not box.overlaps(bbox):
             continue
         r = shares[code]
         areas.append({"type": "Feature", "geometry": _light_geometry(boundary, box),
                       "properties": {"kind": "affected", "code": code, "name": name,
+                                     "level": 3 if code in fallback else level, "fallback": code in fallback,
                                      "share": round(min(r["share"] or 0, 1.0), 4), "people": r["people"],
                                      "warnings": r["warnings"]}})
     both = features + areas
-    return collection(both, limit=limit, warnings=len(features), affected=len(areas))
+    return collection(both, limit=limit, warnings=len(features), affected=len(areas),
+                      fallback=sum(1 for a in areas if a["properties"]["fallback"]))
 
 
 # --- volunteers per kelurahan (counts only) -----------------------------------------------------------

@@ -210,6 +210,13 @@ class _Pdf:
         return bytes(self.pdf.output())
 
 
+def _source_ref(x: dict) -> str:
+    """A relief figure's record as a reader finds it: "Shipment #12", "Distribution #3", "Mutual aid #7"."""
+    label = {"shipment": _("Shipment #%(id)s"), "distribution": _("Distribution #%(id)s"),
+             "mutual_aid": _("Mutual aid #%(id)s")}[x["kind"]]
+    return label % {"id": x["id"]}
+
+
 def sitrep_pdf(data: dict) -> bytes:
     tz, zone = zone_of(data)
     ev = data["event"]
@@ -252,6 +259,16 @@ def sitrep_pdf(data: dict) -> bytes:
         doc.table([_("Item"), _("Quantity"), _("Unit"), _("Basis")],
                   [[ln["label"], ln["quantity"], ln["unit"], ln["basis"]] for ln in needs["lines"]],
                   (70, 30, 25, 140))
+    relief = (data.get("relief") or {}).get("lines")
+    if relief:
+        doc.heading(_("Relief sent"))
+        doc.table([_("Item"), _("Shipped to the area"), _("Distributed to households"), _("Total sent"),
+                   _("Lent through mutual aid"), _("Records")],
+                  [[ln["name"], ln["shipped"]["quantity"], ln["distributed"]["quantity"], ln["total"],
+                    ln["mutual_aid"]["quantity"],
+                    ", ".join(f"{_source_ref(x)}" for part in ("shipped", "distributed", "mutual_aid")
+                              for x in ln[part]["sources"])] for ln in relief],
+                  (50, 28, 28, 22, 28, 114))
     if data.get("activities"):
         doc.heading(_("Who does what where (3W)"))
         doc.table([_("Organisation"), _("Sector"), _("Activity"), _("Area"), _("People reached"), _("Status")],

@@ -24,6 +24,7 @@ from siaga.disaster import services as disaster_services
 from siaga.disaster.models import DisasterEvent, FigureSource, Phase, TimelineEntry
 from siaga.geo.models import Region
 
+from . import relief
 from . import sitrep as arithmetic
 from .models import FIGURES, FieldReport, ResponseActivity, Sector, SituationReport
 
@@ -379,7 +380,8 @@ def _period(ev: DisasterEvent, start: dt.datetime | None, end: dt.datetime | Non
 def compute_sitrep(actor: Actor, event_id: int, *, period_start: dt.datetime | None = None,
                    period_end: dt.datetime | None = None, final: bool = False) -> dict:
     """The situation report of an event for a period, computed from the field reports (see sitrep.py for the
-    rule). Default period: from the end of the last issued sitrep (else the event's start) to now.
+    rule), with the relief sent read from shipments, distributions and mutual-aid grants (relief.py).
+    Default period: from the end of the last issued sitrep (else the event's start) to now.
 
     A final report covers the whole event (start to close), and adds the timeline.
     """
@@ -424,6 +426,8 @@ def compute_sitrep(actor: Actor, event_id: int, *, period_start: dt.datetime | N
         "previous_issued": {"id": prev.pk, "number": prev.number, "kind": prev.kind} if prev else None,
         "needs": _needs(actor, ev, areas),
         "activities": _activities(ev),
+        # Relief sent, from logistics shipments and distributions and mutual-aid grants (see relief.py).
+        "relief": relief.relief_sent(ev, period_start, period_end),
         "timeline": None,
     }
     if final:

@@ -1,5 +1,8 @@
 /* Risk map: each ticked layer is fetched as GeoJSON for the visible box (capped by the server) and redrawn
-   when the map stops moving. No tile server: the layers are the map. */
+   when the map stops moving. No tile server: the layers are the map. The map follows the live stream
+   (data-stream-url): when a warning event (data-reload-events, "warning.*") arrives, the warnings layer is
+   fetched again, so a new BMKG warning lights up its area without a reload; the server decides what the viewer
+   may see, the event only says "look again". */
 (function () {
   "use strict";
 
@@ -52,7 +55,9 @@
         return L.geoJSON({ type: "FeatureCollection", features: features }, {
           style: function (f) {
             if (f.properties.kind === "warning") return { color: "#c1121f", weight: 3, fill: false, dashArray: "6 4" };
-            return { color: "#3a4047", weight: 0.6, fillColor: shareColour(f.properties.share), fillOpacity: 0.75 };
+            // A kecamatan drawn where its kelurahan have no boundaries in the data (the server's fallback).
+            return { color: "#3a4047", weight: 0.6, fillColor: shareColour(f.properties.share), fillOpacity: 0.75,
+                     className: "risk-area" + (f.properties.fallback ? " risk-area--kecamatan" : "") };
           },
           onEachFeature: function (f, layer) {
             var p = f.properties;
@@ -203,11 +208,43 @@
     Array.prototype.forEach.call(boxes, function (box) {
       box.addEventListener("change", function () { if (box.checked) load(box.value); else remove(box.value); });
     });
+
+    function ticked(name) {
+      return Array.prototype.some.call(boxes, function (box) { return box.value === name && box.checked; });
+    }
+
+    function follow() {
+      var url = el.getAttribute("data-stream-url");
+      var live = document.querySelector("[data-live-status]");
+      if (!url || !window.EventSource) return;
+      var setLive = function (on) {
+        if (!live) return;
+        live.textContent = live.getAttribute(on ? "data-text-live" : "data-text-offline");
+        live.setAttribute("data-state", on ? "live" : "offline");
+      };
+      var pending = null;
+      var es = new EventSource(url);
+      es.addEventListener("open", function () { setLive(true); });
+      es.addEventListener("error", function () { setLive(false); });
+      (el.getAttribute("data-reload-events") || "").split(/\s+/).filter(Boolean).forEach(function (name) {
+        es.addEventListener(name, function () {
+          if (!ticked("warnings") || pending) return;
+          // A burst (a warning and its notice) is one reload.
+          pending = setTimeout(function () {
+            pending = null;
+            load("warnings");
+            el.setAttribute("data-warnings-reloaded", String(Date.now()));
+          }, 250);
+        });
+      });
+      window.addEventListener("pagehide", function () { es.close(); });
+    }
     map.on("moveend", function () {
       if (timer) clearTimeout(timer);
       timer = setTimeout(refreshAll, 300);
     });
     refreshAll();
+    follow();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
