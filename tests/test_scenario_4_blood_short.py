@@ -3,11 +3,12 @@ from the issue that takes group B below two days of cover to the near-expiry uni
 Mojokerto, the donors recalled by SMS, and the public stock board following every change live.
 
 People use pages in real browsers under the strict CSP: a citizen's anonymous stock board, the UDD officer's
-stock dashboard and transfers page (computing the suggestion, taking the shipment in), the Kabupaten hospital's
-blood-bank officer's transfers page (planning and sending the suggested move). What happens off-screen goes
-through the services: the hospital's request and the UDD's issue that empty the shelf, the recall campaign
-(it has no page; the texts leave through the SMS outbox). The story runs at 10:00 WIB today (time-machine, the
-clock ticking) so that no run crosses local midnight. All database work runs off the Playwright thread.
+stock dashboard (whose shortage alert says what Siaga has prepared by itself), transfers page (the suggestion
+already there, nobody having asked for it; taking the shipment in) and recall page (checking the proposed recall
+and sending it), the Kabupaten hospital's blood-bank officer's transfers page (planning and sending the suggested
+move). What happens off-screen goes through the services: the hospital's request and the UDD's issue that empty
+the shelf; the texts leave through the SMS outbox. The story runs at 10:00 WIB today (time-machine, the clock
+ticking) so that no run crosses local midnight. All database work runs off the Playwright thread.
 """
 
 from __future__ import annotations
@@ -228,6 +229,12 @@ def test_blood_running_short_before_lebaran(lebaran, asgi_server, browser):  # n
     alert = dash.locator(".blood-alerts li.level--red", has_text="PRC B+")
     alert.wait_for(timeout=LIVE_MS)
     assert w.udd.name in alert.inner_text()
+    # Nobody asked, yet the alert already says what Siaga prepared (live too): one transfer suggestion, and a
+    # recall of the two B+ donors who may be texted, proposed and not sent.
+    alert.locator("[data-alert-suggestions='1']").wait_for(timeout=LIVE_MS)
+    recall_link = alert.locator("[data-alert-recall='draft']")
+    recall_link.wait_for(timeout=LIVE_MS)
+    recall_href = recall_link.get_attribute("href")
 
     def shortage():
         alerts = list(StockAlert.objects.filter(site=w.udd, kind=StockAlert.Kind.SHORTAGE, cleared_at__isnull=True)
@@ -239,17 +246,29 @@ def test_blood_running_short_before_lebaran(lebaran, asgi_server, browser):  # n
     assert alerts[0][3]["available"] == 7 and alerts[0][3]["days_of_cover"] == 1.75
     assert [(g["group"], g["days_of_cover"]) for g in short] == [("B+", 1.75)]
 
-    # --- 3. The UDD officer asks Siaga what to move where: the Kabupaten hospital's four near-expiry B+ bags.
+    def prepared():
+        return (list(TransferSuggestion.objects.filter(status="open").values_list("pk", flat=True)),
+                list(RecallCampaign.objects.values_list("pk", "status", "recipients", "alert__abo", "alert__rhd")),
+                RecallMessage.objects.count(), OutboundSms.objects.filter(kind="blood_recall").count())
+
+    sug_ids, campaigns, queued, texts = in_thread(prepared)
+    assert len(sug_ids) == 1 and len(campaigns) == 1
+    campaign_id = campaigns[0][0]
+    assert campaigns[0][1:] == ("draft", 2, "B", "pos") and (queued, texts) == (0, 0)  # proposed, nobody texted
+    assert recall_href == f"/darah/panggil/{campaign_id}/"
+
+    # --- 3. The UDD officer opens the transfers page: what to move where is already there, without clicking
+    # "Compute suggestions": the Kabupaten hospital's four near-expiry B+ bags.
     ctx, udd = _page(browser, base, w.cookies["udd"], problems)
     contexts.append(ctx)
     udd.goto(f"{base}/darah/mutasi/")
-    udd.click("[data-compute-suggestions]")
     udd.wait_for_selector("table[data-suggestions] tr[data-suggestion]", timeout=LIVE_MS)
     rows = udd.locator("table[data-suggestions] tr[data-suggestion]")
     assert rows.count() == 1
     text = rows.first.inner_text()
     assert "BDRS RSUD Soekandar" in text and w.udd.name in text and "4 × PRC B+" in text
     suggestion_id = int(rows.first.get_attribute("data-suggestion"))
+    assert suggestion_id == sug_ids[0]
 
     sug = in_thread(lambda: TransferSuggestion.objects.get(pk=suggestion_id))
     assert (sug.from_site_id, sug.to_site_id, sug.abo, sug.rhd, sug.status) == (w.kab.pk, w.udd.pk, "B", "pos",
@@ -261,17 +280,26 @@ def test_blood_running_short_before_lebaran(lebaran, asgi_server, browser):  # n
     assert d["dest_daily_use"] == UDD_DAILY_B and d["source_daily_use"] == pytest.approx(4 / 7, abs=0.01)
     assert d["travel_hours"] > 0
 
-    # --- 4. Off-screen, the same hour: eligible B+ donors are texted (the recall campaign has no page).
+    # --- 4. The same hour, from the alert's link: the officer checks the proposed recall (Budi and Sari only)
+    # and sends it with one action; the texts leave through the SMS outbox.
+    udd.goto(f"{base}{recall_href}")
+    udd.wait_for_selector("[data-recall-status='draft']", timeout=LIVE_MS)
+    listed = {int(x) for x in udd.locator("table[data-recall-donors] tr[data-donor]").evaluate_all(
+        "rows => rows.map(r => r.getAttribute('data-donor'))")}
+    texted = {w.donors["budi"].pk, w.donors["sari"].pk}
+    assert listed == texted
+    udd.click("[data-send-recall]")
+    udd.wait_for_selector("[data-recall-status='sent']", timeout=LIVE_MS)
+    assert udd.locator("table[data-recall-messages] tr[data-message-status='sent']").count() == 2
+
     def recall():
-        campaign = si.create_recall(b.officer, site_id=w.udd.pk, abo="B", rhd="pos",
-                                    reason="Stok B+ di bawah 2 hari menjelang Lebaran")
-        campaign = RecallCampaign.objects.get(pk=campaign.pk)
+        campaign = RecallCampaign.objects.get(pk=campaign_id)
         messages = list(RecallMessage.objects.filter(campaign=campaign).values_list("donor_id", "status"))
         sms = list(OutboundSms.objects.filter(kind="blood_recall").values_list("to_number", "text"))
         return campaign, messages, sms
 
     campaign, messages, sms = in_thread(recall)
-    texted = {w.donors["budi"].pk, w.donors["sari"].pk}
+    assert campaign.status == "sent" and campaign.sent_by_id == b.officer_user.pk
     assert campaign.recipients == 2 and {m[0] for m in messages} == texted
     assert {m[1] for m in messages} == {RecallMessage.Status.SENT}
     assert sorted(n for n, _t in sms) == sorted(w.donors[k].phone for k in ("budi", "sari"))
@@ -279,6 +307,10 @@ def test_blood_running_short_before_lebaran(lebaran, asgi_server, browser):  # n
     # Not texted: Joko (donated 30 days ago), Dewi (deferred), Agus (no SMS consent), Rina (A+), Tono (B−).
     others = {w.donors[k].phone for k in ("joko", "dewi", "agus", "rina", "tono")}
     assert not others & {n for n, _t in sms}
+    # Sent twice (a second officer, a re-posted form): nobody is texted again.
+    again = in_thread(lambda: (si.send_recall(b.officer, campaign_id).status,
+                               OutboundSms.objects.filter(kind="blood_recall").count()))
+    assert again == ("sent", 2)
 
     # --- 5. The Kabupaten hospital's blood-bank officer sees the suggestion, plans it and sends the cool box.
     ctx, kab = _page(browser, base, w.cookies["kab"], problems)

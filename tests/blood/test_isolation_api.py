@@ -32,6 +32,7 @@ class TestDonorIsolation(UddSpec):
         ("post", "/api/blood/donors/{id}/visits", {"weight_kg": 60, "hb_g_dl": 13, "systolic_mmhg": 120,
                                                    "diastolic_mmhg": 80, "pulse_bpm": 70, "temperature_c": 36.5}),
     ]
+    page_urls = ["/darah/donor/{id}/"]
 
     def make_record(self, org):
         return factories.donor_for(org)
@@ -61,6 +62,7 @@ class TestDonationIsolation(UddSpec):
         ("post", "/api/blood/donations/{id}/results", {"marker": "hiv", "result": "reactive"}),
         ("post", "/api/blood/donations/{id}/components", {"components": [{"type": "PRC"}]}),
     ]
+    page_urls = ["/darah/donasi/{id}/", "/darah/donasi/{id}/label/"]
 
     def make_record(self, org):
         return factories.donation_for(org, din_from_pk=True)

@@ -110,6 +110,7 @@ class TestRequestIsolationForHospitals(OrgIsolationSpec):
     list_url = "/api/blood/requests"
     detail_urls = ["/api/blood/requests/{id}", "/api/blood/requests/{id}/plan", "/api/blood/trace/requests/{id}"]
     write_requests = [("post", "/api/blood/requests/{id}/cancel", {"reason": "x"})]
+    page_urls = ["/darah/permintaan/{id}/"]
 
     def make_record(self, org):
         return request_owned_by(org)
@@ -131,6 +132,7 @@ class TestRequestIsolationForUdds(OrgIsolationSpec):
         ("post", "/api/blood/requests/{id}/issue", {"recipient_kind": "courier", "recipient_name": "Kurir",
                                                     "signed_by": "Kurir"}),
     ]
+    page_urls = ["/darah/permintaan/{id}/"]
 
     def make_record(self, org):
         req = request_addressed_to(org)
@@ -258,6 +260,7 @@ class TestTransferIsolation(OrgIsolationSpec):
         ("post", "/api/blood/transfers/{id}/receive", {"temperature_c": 4}),
         ("post", "/api/blood/transfers/{id}/cancel", {"reason": "x"}),
     ]
+    page_urls = ["/darah/mutasi/{id}/"]
 
     def make_record(self, org):
         return _transfer_for(org)

@@ -361,6 +361,9 @@ class RecallOut(Schema):
     created_at: dt.datetime
     recipients: int
     sent: int
+    status: str = "sent"  # "draft": proposed by a shortage alert, nobody texted yet; "withdrawn"
+    sent_at: dt.datetime | None = None
+    alert_id: int | None = None
 
 
 class ShortageOut(Schema):
@@ -520,7 +523,8 @@ def _suggestion_out(s: TransferSuggestion) -> dict:
 def _recall_out(c: RecallCampaign) -> dict:
     return {"id": c.pk, "site_id": c.site_id, "abo": c.abo, "rhd": c.rhd, "group": services.group_label(c.abo, c.rhd),
             "on_call_panel": c.on_call_panel, "reason": c.reason, "message": c.message, "created_at": c.created_at,
-            "recipients": c.recipients, "sent": c.messages.filter(status="sent").count()}
+            "recipients": c.recipients, "sent": c.messages.filter(status="sent").count(), "status": c.status,
+            "sent_at": c.sent_at, "alert_id": c.alert_id}
 
 
 def _return_out(r: Return) -> dict:

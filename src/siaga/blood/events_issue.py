@@ -103,3 +103,30 @@ class RecallCreated(pydantic.BaseModel):
     rhd: str
     on_call_panel: bool
     recipients: int
+
+
+@event_type("blood.recall.proposed", topic="blood")
+class RecallProposed(pydantic.BaseModel):
+    """A draft recall waiting for an officer to send it (nobody texted yet)."""
+
+    campaign_id: int
+    site_id: int
+    abo: str
+    rhd: str
+    eligible: int
+    alert_id: int | None = None
+
+
+@event_type("blood.shortage.response", topic="blood")
+class ShortageResponse(pydantic.BaseModel):
+    """What Siaga did by itself about a red-cell shortage alert: suggestions computed, a recall proposed."""
+
+    alert_id: int
+    site_id: int
+    component_type: str
+    abo: str
+    rhd: str
+    suggestions: int
+    units: int
+    recall_id: int | None = None
+    recall_eligible: int

@@ -1089,7 +1089,15 @@ class ColdChainReading(models.Model):
 
 
 class RecallCampaign(models.Model):
-    """An SMS call-up of eligible donors of the groups projected to run short (or of the on-call panel)."""
+    """An SMS call-up of eligible donors of the groups projected to run short (or of the on-call panel).
+
+    A shortage alert proposes one as a draft (no message yet: the donors are chosen when an officer sends it);
+    a campaign created by hand is sent at once. Withdrawn: a draft nobody sent, or whose shortage cleared."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Proposed")
+        SENT = "sent", _("Sent")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     region_code = models.CharField(max_length=13, blank=True, db_index=True)
@@ -1102,6 +1110,11 @@ class RecallCampaign(models.Model):
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     recipients = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT, db_index=True)
+    # The shortage alert that proposed it (none for a campaign started by hand).
+    alert = models.ForeignKey(StockAlert, null=True, blank=True, on_delete=models.SET_NULL, related_name="recalls")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("donor recall")

@@ -11,6 +11,7 @@ donation, defers the donor permanently and raises a lookback over the donor's ea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 from decimal import Decimal
@@ -55,6 +56,7 @@ from .models import (
     LookbackItem,
     Procedure,
     ProductCode,
+    RecallCampaign,
     Reservation,
     RhD,
     ScreeningResult,
@@ -1195,14 +1197,27 @@ def _update_alert(site, kind, component_type, abo, rhd, active: bool, level: str
     open_alert = StockAlert.objects.filter(site=site, kind=kind, component_type=component_type, abo=abo, rhd=rhd,
                                            cleared_at__isnull=True).first()
     if active and open_alert is None:
-        StockAlert.objects.create(organization_id=site.organization_id, region_code=site.region_code, site=site,
-                                  kind=kind, component_type=component_type, abo=abo, rhd=rhd, level=level,
-                                  details=details, raised_at=timezone.now())
+        alert = StockAlert.objects.create(organization_id=site.organization_id, region_code=site.region_code,
+                                          site=site, kind=kind, component_type=component_type, abo=abo, rhd=rhd,
+                                          level=level, details=details, raised_at=timezone.now())
         emit("blood.stock.alert", {"site_id": site.pk, "kind": kind, "component_type": component_type.code,
                                    "abo": abo, "rhd": rhd, "level": level, "details": details},
              organization=site.organization_id, region_code=site.region_code)
+        if kind == StockAlert.Kind.SHORTAGE:
+            # Red cells short: suggest transfers and propose a recall once the alert is committed (see
+            # services_issue.respond_to_shortage; the periodic sweep catches a process that stopped first).
+            transaction.on_commit(functools.partial(_respond_to_shortage, alert.pk), robust=True)
     elif not active and open_alert is not None:
         StockAlert.objects.filter(pk=open_alert.pk).update(cleared_at=timezone.now())
+        # A recall proposed for a shortage that has cleared is no longer wanted; one already sent stays.
+        RecallCampaign.objects.filter(alert_id=open_alert.pk, status=RecallCampaign.Status.DRAFT).update(
+            status=RecallCampaign.Status.WITHDRAWN)
+
+
+def _respond_to_shortage(alert_id: int) -> None:
+    from . import services_issue
+
+    services_issue.respond_to_shortage(alert_id)
 
 
 def scan_near_expiry(now: dt.datetime | None = None, hours: int = NEAR_EXPIRY_HOURS) -> int:

@@ -51,6 +51,7 @@ from .models import (
     RhD,
     Sex,
     Site,
+    StockAlert,
     Transfer,
     TransferItem,
     TransferSuggestion,
@@ -1359,22 +1360,14 @@ def _mean_daily_use(site: Site, ctype: ComponentType, abo: str, rhd: str, on: dt
                for i in range(days)) / days
 
 
-@transaction.atomic
-def suggest_transfers(actor: Actor, *, component_type: str = "PRC", groups=None, persist: bool = True,
-                      now: dt.datetime | None = None) -> list[TransferSuggestion]:
-    """Compute what to move where within the actor's network (one suggestion per source, destination and group),
-    best score first; replaces the open suggestions of the same pair and group."""
-    actor.require("blood.view")
-    _require_any(actor, "blood.manage", "blood.request")
-    ctype = ComponentType.objects.filter(code=component_type.upper()).first()
-    if ctype is None:
-        raise ServiceError(_("Unknown component type: %(code)s.") % {"code": component_type}, code="unknown_component")
-    now = now or timezone.now()
+def _plan_suggestions(sites: list[Site], ctype: ComponentType, groups, now: dt.datetime, *,
+                      to_site_ids=None, exclude_units=frozenset()) -> list[TransferSuggestion]:
+    """What to move where among `sites` (one suggestion per source, destination and group), best score first;
+    only to the destinations in to_site_ids when given, never offering the units in exclude_units."""
     on = timezone.localdate(now)
-    sites = network_sites(actor)
     travel_cache: dict[tuple[int, int], tuple[float, bool]] = {}
     out = []
-    for abo, rhd in (groups or services.GROUPS):
+    for abo, rhd in groups:
         state = {}
         for s in sites:
             units = list(Component.objects.filter(site=s, component_type=ctype, abo=abo, rhd=rhd, status=CS.AVAILABLE,
@@ -1390,7 +1383,7 @@ def suggest_transfers(actor: Actor, *, component_type: str = "PRC", groups=None,
             if not S["ids"]:
                 continue
             for dst in sites:
-                if dst.pk == src.pk:
+                if dst.pk == src.pk or (to_site_ids is not None and dst.pk not in to_site_ids):
                     continue
                 D = state[dst.pk]
                 if D["use"] <= 0:
@@ -1416,7 +1409,7 @@ def suggest_transfers(actor: Actor, *, component_type: str = "PRC", groups=None,
                 out.append(sug)
     out.sort(key=lambda s: -s.score)
     # One destination is not filled twice from the same need, one unit not offered twice: greedy by score.
-    used_units: set[int] = set()
+    used_units: set[int] = set(exclude_units)
     filled: dict[tuple, int] = {}
     final = []
     for sug in out:
@@ -1430,12 +1423,82 @@ def suggest_transfers(actor: Actor, *, component_type: str = "PRC", groups=None,
         used_units.update(ids)
         filled[key] = filled.get(key, 0) + len(ids)
         final.append(sug)
+    return final
+
+
+def _save_suggestions(final: list[TransferSuggestion], ctype: ComponentType, groups, *, from_site_ids,
+                      to_site_ids) -> None:
+    """Store a computation: the open suggestion of the same source, destination, product and group is updated in
+    place (it keeps its id, so a page showing it still points at it); open ones no longer made are removed."""
+    group_q = Q()
+    for abo, rhd in groups:
+        group_q |= Q(abo=abo, rhd=rhd)
+    scope = TransferSuggestion.objects.filter(group_q, status=TransferSuggestion.Status.OPEN, component_type=ctype,
+                                              from_site_id__in=from_site_ids, to_site_id__in=to_site_ids)
+    existing: dict[tuple, TransferSuggestion] = {}
+    stale = []
+    for old in scope.order_by("pk"):
+        key = (old.from_site_id, old.to_site_id, old.abo, old.rhd)
+        if key in existing:
+            stale.append(old.pk)
+        else:
+            existing[key] = old
+    for sug in final:
+        old = existing.pop((sug.from_site_id, sug.to_site_id, sug.abo, sug.rhd), None)
+        if old is not None:
+            sug.pk = old.pk
+            sug.save(force_update=True)
+        else:
+            sug.save()
+    stale += [old.pk for old in existing.values()]
+    if stale:
+        TransferSuggestion.objects.filter(pk__in=stale, status=TransferSuggestion.Status.OPEN).delete()
+
+
+@transaction.atomic
+def suggest_transfers(actor: Actor, *, component_type: str = "PRC", groups=None, persist: bool = True,
+                      now: dt.datetime | None = None) -> list[TransferSuggestion]:
+    """Compute what to move where within the actor's network (one suggestion per source, destination and group),
+    best score first; replaces the open suggestions of the same pairs and groups."""
+    actor.require("blood.view")
+    _require_any(actor, "blood.manage", "blood.request")
+    ctype = ComponentType.objects.filter(code=component_type.upper()).first()
+    if ctype is None:
+        raise ServiceError(_("Unknown component type: %(code)s.") % {"code": component_type}, code="unknown_component")
+    now = now or timezone.now()
+    sites = network_sites(actor)
+    groups = list(groups or services.GROUPS)
+    final = _plan_suggestions(sites, ctype, groups, now)
     if persist:
         site_ids = [s.pk for s in sites]
-        TransferSuggestion.objects.filter(status=TransferSuggestion.Status.OPEN, component_type=ctype,
-                                          from_site_id__in=site_ids, to_site_id__in=site_ids).delete()
-        for sug in final:
-            sug.save()
+        _save_suggestions(final, ctype, groups, from_site_ids=site_ids, to_site_ids=site_ids)
+    return final
+
+
+def shortage_network(site: Site) -> list[Site]:
+    """The sites that can send units to `site`: itself, the UDD that supplies it (or itself, a UDD) and every
+    hospital blood bank that UDD supplies."""
+    udd_ids = {site.pk} if site.kind == Site.Kind.UDD else set()
+    if site.supplier_id:
+        udd_ids.add(site.supplier_id)
+    return list(Site.objects.filter(active=True).filter(Q(pk=site.pk) | Q(pk__in=udd_ids) | Q(supplier_id__in=udd_ids))
+                .order_by("pk"))
+
+
+@transaction.atomic
+def suggest_for_shortage(site: Site, ctype: ComponentType, abo: str, rhd: str,
+                         now: dt.datetime | None = None) -> list[TransferSuggestion]:
+    """Suggestions that bring units of one group to one site short of it, from the sites of its network (no actor:
+    the stock itself asks). Recomputing replaces, never duplicates; units already offered elsewhere stay there."""
+    now = now or timezone.now()
+    sites = shortage_network(site)
+    offered: set[int] = set()
+    elsewhere = TransferSuggestion.objects.filter(status=TransferSuggestion.Status.OPEN, component_type=ctype,
+                                                  abo=abo, rhd=rhd).exclude(to_site=site)
+    for ids in elsewhere.values_list("component_ids", flat=True):
+        offered.update(ids or [])
+    final = _plan_suggestions(sites, ctype, [(abo, rhd)], now, to_site_ids={site.pk}, exclude_units=offered)
+    _save_suggestions(final, ctype, [(abo, rhd)], from_site_ids=[s.pk for s in sites], to_site_ids=[site.pk])
     return final
 
 
@@ -1493,6 +1556,46 @@ def default_recall_text(site: Site, abo: str, rhd: str) -> str:
              "kedatangan Anda. Terima kasih.") % {"group": services.group_label(abo, rhd), "site": site.name}
 
 
+def _recall_text(site: Site, abo: str, rhd: str, message: str = "") -> str:
+    text = (message or "").strip() or default_recall_text(site, abo, rhd)
+    if len(text) > 480:
+        raise ServiceError(_("The SMS text is too long."), code="sms_too_long")
+    return text
+
+
+def recall_recipients(actor: Actor, site: Site, abo: str, rhd: str, *, include_on_call_panel: bool = True,
+                      on: dt.date | None = None) -> dict:
+    """Donors a recall of a group at a site would text now, by id: eligible (interval passed, not deferred, SMS
+    consent, group confirmed) and not texted in the last recall_min_days(); for a RhD-negative group also the
+    on-call panel donors whose RhD-negative red cells can substitute."""
+    cutoff = timezone.now() - dt.timedelta(days=recall_min_days())
+    recent = RecallMessage.objects.filter(Q(campaign__sent_at__gte=cutoff)
+                                          | Q(campaign__sent_at__isnull=True, campaign__created_at__gte=cutoff))
+    donors = {d.pk: d for d in services.eligible_donors(actor, site, abo, rhd, on).exclude(recalls__in=recent)}
+    if include_on_call_panel and rhd == RhD.NEG:
+        for d_abo, d_rhd in preference(ComponentGroup.RED_CELLS, abo, rhd):
+            for d in services.eligible_donors(actor, site, d_abo, d_rhd, on, on_call_panel=True).exclude(
+                    recalls__in=recent):
+                donors.setdefault(d.pk, d)
+    return donors
+
+
+def _no_donors(abo: str, rhd: str) -> ServiceError:
+    return ServiceError(_("No eligible %(group)s donor can be texted now (interval, deferral, consent or a recent "
+                          "recall).") % {"group": services.group_label(abo, rhd)}, code="no_eligible_donors")
+
+
+def _queue_recall(actor: Actor, campaign: RecallCampaign, donors: dict) -> None:
+    """Queue one text per donor, announce the campaign and hand the texts to the SMS outbox after commit."""
+    RecallMessage.objects.bulk_create([RecallMessage(campaign=campaign, donor=d, phone=d.phone)
+                                       for d in donors.values()], ignore_conflicts=True)
+    emit("blood.recall.created", {"campaign_id": campaign.pk, "site_id": campaign.site_id, "abo": campaign.abo,
+                                  "rhd": campaign.rhd, "on_call_panel": campaign.on_call_panel,
+                                  "recipients": len(donors)},
+         organization=campaign.organization_id, region_code=campaign.region_code)
+    transaction.on_commit(lambda: send_recall_messages(campaign.pk), robust=True)
+
+
 @refusable("blood.recall", "blood.recallcampaign")
 def create_recall(actor: Actor, *, site_id: int | None, abo: str, rhd: str, include_on_call_panel: bool = True,
                   message: str = "", reason: str = "") -> RecallCampaign:
@@ -1502,32 +1605,158 @@ def create_recall(actor: Actor, *, site_id: int | None, abo: str, rhd: str, incl
     site = services.own_site(actor, site_id, kind=Site.Kind.UDD)
     abo = services._choice(abo, ABO, "ABO")
     rhd = services._choice(rhd, RhD, "RhD")
-    text = (message or "").strip() or default_recall_text(site, abo, rhd)
-    if len(text) > 480:
-        raise ServiceError(_("The SMS text is too long."), code="sms_too_long")
+    text = _recall_text(site, abo, rhd, message)
     now = timezone.now()
-    recent = RecallMessage.objects.filter(campaign__created_at__gte=now - dt.timedelta(days=recall_min_days()))
-    donors = {d.pk: d for d in services.eligible_donors(actor, site, abo, rhd).exclude(recalls__in=recent)}
-    if include_on_call_panel and rhd == RhD.NEG:
-        for d_abo, d_rhd in preference(ComponentGroup.RED_CELLS, abo, rhd):
-            for d in services.eligible_donors(actor, site, d_abo, d_rhd, on_call_panel=True).exclude(
-                    recalls__in=recent):
-                donors.setdefault(d.pk, d)
+    donors = recall_recipients(actor, site, abo, rhd, include_on_call_panel=include_on_call_panel)
     if not donors:
-        raise ServiceError(_("No eligible %(group)s donor can be texted now (interval, deferral, consent or a recent "
-                             "recall).") % {"group": services.group_label(abo, rhd)}, code="no_eligible_donors")
+        raise _no_donors(abo, rhd)
     campaign = RecallCampaign.objects.create(organization_id=site.organization_id, region_code=site.region_code,
                                              site=site, abo=abo, rhd=rhd, on_call_panel=include_on_call_panel,
                                              reason=reason.strip()[:300], message=text, created_at=now,
-                                             created_by=_user(actor), recipients=len(donors))
+                                             created_by=_user(actor), recipients=len(donors),
+                                             status=RecallCampaign.Status.SENT, sent_at=now, sent_by=_user(actor))
     audit.created(actor, campaign)
-    RecallMessage.objects.bulk_create([RecallMessage(campaign=campaign, donor=d, phone=d.phone)
-                                       for d in donors.values()])
-    emit("blood.recall.created", {"campaign_id": campaign.pk, "site_id": site.pk, "abo": abo, "rhd": rhd,
-                                  "on_call_panel": include_on_call_panel, "recipients": len(donors)},
-         organization=site.organization_id, region_code=site.region_code)
-    transaction.on_commit(lambda: send_recall_messages(campaign.pk), robust=True)
+    _queue_recall(actor, campaign, donors)
     return campaign
+
+
+@refusable("blood.recall.propose", "blood.recallcampaign")
+def propose_recall(actor: Actor, *, site_id: int | None, abo: str, rhd: str, include_on_call_panel: bool = True,
+                   message: str = "", reason: str = "", alert_id: int | None = None) -> RecallCampaign:
+    """A draft recall of a group for an officer to check and send (nobody is texted yet). The open draft of the
+    same site and group is reused, so a shortage raised again does not propose a second one."""
+    actor.require("blood.manage")
+    site = services.own_site(actor, site_id, kind=Site.Kind.UDD)
+    abo = services._choice(abo, ABO, "ABO")
+    rhd = services._choice(rhd, RhD, "RhD")
+    text = _recall_text(site, abo, rhd, message)
+    n = len(recall_recipients(actor, site, abo, rhd, include_on_call_panel=include_on_call_panel))
+    draft = (RecallCampaign.objects.select_for_update().filter(site=site, abo=abo, rhd=rhd,
+                                                               status=RecallCampaign.Status.DRAFT)
+             .order_by("pk").first())
+    if draft is not None:
+        before = audit.snapshot(draft)
+        draft.recipients = n
+        if alert_id is not None:
+            draft.alert_id = alert_id
+        draft.save(update_fields=["recipients", "alert"])
+        audit.updated(actor, draft, before)
+        return draft
+    campaign = RecallCampaign.objects.create(organization_id=site.organization_id, region_code=site.region_code,
+                                             site=site, abo=abo, rhd=rhd, on_call_panel=include_on_call_panel,
+                                             reason=reason.strip()[:300], message=text, created_at=timezone.now(),
+                                             created_by=_user(actor), recipients=n,
+                                             status=RecallCampaign.Status.DRAFT, alert_id=alert_id)
+    audit.created(actor, campaign)
+    emit("blood.recall.proposed", {"campaign_id": campaign.pk, "site_id": site.pk, "abo": abo, "rhd": rhd,
+                                   "eligible": n, "alert_id": alert_id},
+         organization=site.organization_id, region_code=site.region_code)
+    return campaign
+
+
+def _own_recall(actor: Actor, campaign_id: int) -> RecallCampaign:
+    actor.require("blood.manage")
+    c = visible_recalls(actor).filter(pk=campaign_id).first()
+    if c is None:
+        raise NotFound(_("Recall not found."))
+    services.own_site(actor, c.site_id, kind=Site.Kind.UDD)  # the UDD's own officers only
+    return c
+
+
+@refusable("blood.recall.send", "blood.recallcampaign", "campaign_id")
+def send_recall(actor: Actor, campaign_id: int) -> RecallCampaign:
+    """Send a proposed recall: the donors eligible now (checked again at this moment) are texted once. Sending a
+    recall already sent changes nothing; a withdrawn one cannot be sent."""
+    c = _own_recall(actor, campaign_id)
+    if c.status == RecallCampaign.Status.SENT:
+        return c
+    if c.status == RecallCampaign.Status.WITHDRAWN:
+        raise ServiceError(_("This recall was withdrawn; propose a new one."), code="recall_withdrawn")
+    donors = recall_recipients(actor, c.site, c.abo, c.rhd, include_on_call_panel=c.on_call_panel)
+    if not donors:
+        raise _no_donors(c.abo, c.rhd)
+    now = timezone.now()
+    # Claimed with a conditional update: two officers pressing Send at once text the donors once.
+    claimed = RecallCampaign.objects.filter(pk=c.pk, status=RecallCampaign.Status.DRAFT).update(
+        status=RecallCampaign.Status.SENT, sent_at=now, sent_by=_user(actor), recipients=len(donors))
+    if not claimed:
+        return RecallCampaign.objects.get(pk=c.pk)
+    audit.record(actor, "update", c, {"status": [c.status, RecallCampaign.Status.SENT],
+                                      "recipients": [c.recipients, len(donors)]})
+    c.refresh_from_db()
+    _queue_recall(actor, c, donors)
+    return c
+
+
+@refusable("blood.recall.withdraw", "blood.recallcampaign", "campaign_id")
+def withdraw_recall(actor: Actor, campaign_id: int) -> RecallCampaign:
+    """Set a proposed recall aside without texting anyone."""
+    c = _own_recall(actor, campaign_id)
+    if c.status != RecallCampaign.Status.DRAFT:
+        raise ServiceError(_("Only a proposed recall can be withdrawn."), code="recall_not_draft")
+    RecallCampaign.objects.filter(pk=c.pk, status=RecallCampaign.Status.DRAFT).update(
+        status=RecallCampaign.Status.WITHDRAWN)
+    audit.record(actor, "update", c, {"status": [c.status, RecallCampaign.Status.WITHDRAWN]})
+    c.status = RecallCampaign.Status.WITHDRAWN
+    return c
+
+
+# --- what Siaga does by itself when red cells run short ------------------------------------------------
+
+SHORTAGE_SWEEP_AFTER = dt.timedelta(minutes=2)
+
+
+def respond_to_shortage(alert_id: int) -> dict | None:
+    """When a red-cell shortage alert is raised: compute the transfer suggestions that bring that group to that
+    site, and (at a UDD) propose a draft recall of the group's eligible donors for an officer to send. Runs after
+    the commit that raised the alert (and from the periodic sweep if that process stopped before); once per
+    alert, the answer kept in the alert's details["response"]. Returns it, or None for an alert it does not
+    concern (cleared, near expiry, not red cells)."""
+    from siaga.core.permissions import system_actor
+
+    with transaction.atomic():
+        alert = (StockAlert.objects.select_for_update(of=("self",)).select_related("site", "component_type")
+                 .filter(pk=alert_id).first())
+        if (alert is None or alert.cleared_at is not None or alert.kind != StockAlert.Kind.SHORTAGE
+                or alert.component_type.code not in RED_CELL_CODES or not alert.abo or not alert.rhd):
+            return None
+        if "response" in (alert.details or {}):
+            return alert.details["response"]
+        site, abo, rhd = alert.site, alert.abo, alert.rhd
+        suggestions = suggest_for_shortage(site, alert.component_type, abo, rhd)
+        recall = None
+        if site.kind == Site.Kind.UDD:
+            try:
+                recall = propose_recall(system_actor(), site_id=site.pk, abo=abo, rhd=rhd, alert_id=alert.pk)
+            except (ServiceError, PermissionDenied):  # recorded as refused; the suggestions still stand
+                log.exception("no recall proposed for alert %s", alert.pk)
+        response = {"suggestions": len(suggestions), "units": sum(s.quantity for s in suggestions),
+                    "suggestion_ids": [s.pk for s in suggestions], "recall_id": recall.pk if recall else None,
+                    "recall_eligible": recall.recipients if recall else 0, "at": timezone.now().isoformat()}
+        StockAlert.objects.filter(pk=alert.pk).update(details={**alert.details, "response": response})
+        emit("blood.shortage.response", {"alert_id": alert.pk, "site_id": site.pk,
+                                         "component_type": alert.component_type.code, "abo": abo, "rhd": rhd,
+                                         **{k: response[k] for k in ("suggestions", "units", "recall_id",
+                                                                     "recall_eligible")}},
+             organization=site.organization_id, region_code=site.region_code)
+    return response
+
+
+def respond_to_open_shortages(now: dt.datetime | None = None) -> int:
+    """Periodic: red-cell shortage alerts still without a response (the process that raised one stopped before
+    its after-commit step) get one. Returns how many were answered."""
+    now = now or timezone.now()
+    pending = (StockAlert.objects.filter(kind=StockAlert.Kind.SHORTAGE, cleared_at__isnull=True,
+                                         component_type__code__in=RED_CELL_CODES,
+                                         raised_at__lte=now - SHORTAGE_SWEEP_AFTER)
+               .exclude(details__has_key="response").values_list("pk", flat=True))
+    done = 0
+    for pk in list(pending):
+        try:
+            done += respond_to_shortage(pk) is not None
+        except Exception:  # one site's failure must not stop the others
+            log.exception("shortage response failed for alert %s", pk)
+    return done
 
 
 def send_recall_messages(campaign_id: int | None = None, limit: int = 1000) -> int:

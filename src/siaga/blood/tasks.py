@@ -32,3 +32,12 @@ def send_queued_recalls() -> int:
     from . import services_issue
 
     return services_issue.send_recall_messages()
+
+
+@db_periodic_task(crontab(minute="*"))
+def respond_to_shortages() -> int:
+    """Every minute: red-cell shortage alerts left without suggestions and a proposed recall (the process that
+    raised one stopped before its after-commit step) get them."""
+    from . import services_issue
+
+    return services_issue.respond_to_open_shortages()

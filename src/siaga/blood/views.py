@@ -103,10 +103,30 @@ def dashboard_fragment(request, actor):
 
 
 def _alerts(actor):
-    from .models import StockAlert
+    """Open alerts; a shortage alert carries what Siaga did about it: the open transfer suggestions that bring
+    units of its group to its site, and the recall it proposed (both read now, so a dismissed suggestion or a
+    sent recall shows as such)."""
+    from . import services_issue as si
+    from .models import RecallCampaign, StockAlert
 
-    return list(actor.scope_queryset(StockAlert.objects.filter(cleared_at__isnull=True))
-                .select_related("site", "component_type")[:50])
+    alerts = list(actor.scope_queryset(StockAlert.objects.filter(cleared_at__isnull=True))
+                  .select_related("site", "component_type")[:50])
+    shortages = [a for a in alerts if a.kind == StockAlert.Kind.SHORTAGE]
+    if not shortages:
+        return alerts
+    suggestions = {}
+    for sug in (si.visible_suggestions(actor).filter(status="open", to_site_id__in={a.site_id for a in shortages})
+                .values("to_site_id", "component_type_id", "abo", "rhd", "quantity")):
+        key = (sug["to_site_id"], sug["component_type_id"], sug["abo"], sug["rhd"])
+        n, units = suggestions.get(key, (0, 0))
+        suggestions[key] = (n + 1, units + sug["quantity"])
+    recalls = {c.alert_id: c for c in si.visible_recalls(actor).filter(alert_id__in=[a.pk for a in shortages])
+               .exclude(status=RecallCampaign.Status.WITHDRAWN).order_by("created_at")}
+    for a in shortages:
+        a.suggestions, a.suggested_units = suggestions.get((a.site_id, a.component_type_id, a.abo, a.rhd), (0, 0))
+        a.responded = "response" in (a.details or {})
+        a.recall = recalls.get(a.pk)
+    return alerts
 
 
 @page("blood.view")

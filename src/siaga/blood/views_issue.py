@@ -255,6 +255,80 @@ def transfer_detail(request, actor, transfer_id: int):
     })
 
 
+# --- donor recall -------------------------------------------------------------------------------
+
+
+def _masked_phone(phone: str) -> str:
+    return f"•••• {phone[-4:]}" if len(phone) > 4 else "••••"
+
+
+@page("blood.view")
+def recalls(request, actor):
+    """/darah/panggil/: recalls proposed when a group runs short (to check and send) and those sent."""
+    can_manage = actor.has("blood.manage")
+    if request.method == "POST":
+        try:
+            if not can_manage:
+                raise PermissionDenied(_("Your role cannot recall donors."))
+            abo, rhd = _group(request.POST.get("group", ""))
+            c = si.propose_recall(actor, site_id=_int(request.POST.get("site_id")), abo=abo, rhd=rhd,
+                                  reason=request.POST.get("reason", ""))
+            messages.success(request, _("Recall proposed: check the donors, then send it."))
+            return redirect("blood:recall", campaign_id=c.pk)
+        except (ServiceError, PermissionDenied) as exc:
+            messages.error(request, exc.message)
+        return redirect("blood:recalls")
+    campaigns = list(si.visible_recalls(actor).select_related("alert").order_by("-created_at")[:100])
+    drafts = [c for c in campaigns if c.status == "draft"]
+    udds = list(services.visible_sites(actor).filter(active=True, kind=Site.Kind.UDD,
+                                                     organization_id__in=actor.org_ids)) if can_manage else []
+    return render(request, "blood/recalls.html", {
+        "drafts": drafts, "others": [c for c in campaigns if c.status != "draft"], "can_manage": can_manage,
+        "udds": udds, "groups": GROUP_CHOICES,
+    })
+
+
+@page("blood.view")
+def recall_detail(request, actor, campaign_id: int):
+    """/darah/panggil/<id>/: a proposed recall with the donors it would text now (one action sends it), or a sent
+    one with each text's status."""
+    c = si.visible_recalls(actor).select_related("alert", "sent_by", "created_by").filter(pk=campaign_id).first()
+    if c is None:
+        raise NotFound(_("Recall not found."))
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "send":
+                was = c.status
+                c = si.send_recall(actor, c.pk)
+                if was == "sent":
+                    messages.info(request, _("This recall was already sent; nobody was texted again."))
+                else:
+                    messages.success(request, _("Recall sent to %(n)s donors.") % {"n": c.recipients})
+            elif action == "withdraw":
+                si.withdraw_recall(actor, c.pk)
+                messages.success(request, _("Recall withdrawn; nobody was texted."))
+        except (ServiceError, PermissionDenied) as exc:
+            messages.error(request, exc.message)
+        return redirect("blood:recall", campaign_id=c.pk)
+    donors, sent = [], []
+    if c.status == "draft":
+        donors = sorted(si.recall_recipients(actor, c.site, c.abo, c.rhd,
+                                             include_on_call_panel=c.on_call_panel).values(),
+                        key=lambda d: (d.name, d.pk))
+        for d in donors:
+            d.masked_phone = _masked_phone(d.phone)
+    else:
+        sent = list(c.messages.select_related("donor").order_by("donor__name", "pk"))
+        for m in sent:
+            m.masked_phone = _masked_phone(m.phone)
+    return render(request, "blood/recall_detail.html", {
+        "c": c, "group": services.group_label(c.abo, c.rhd), "donors": donors, "sent": sent,
+        "can_manage": actor.has("blood.manage") and c.organization_id in actor.org_ids,
+        "alert_details": (c.alert.details if c.alert else {}),
+    })
+
+
 # --- statistics ---------------------------------------------------------------------------------
 
 
