@@ -8,8 +8,10 @@
             ev = sse.next_event()
 
 The in-thread server shares this process, so it sees the pytest-django test database and the
-in-memory bus; the separate process (start_server_process) reaches the same PostgreSQL test
-database through DATABASE_URL and talks to this process only through Redis.
+in-memory bus; the separate process (start_server_process) reaches the same test database through
+DATABASE_URL (PostgreSQL, or the SQLite test database file) and talks to this process only through
+Redis (with the in-memory bus it reaches no other process's streams). start_worker_process starts a
+huey consumer (`siaga worker`) the same way.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-STARTUP_TIMEOUT = 20.0
+STARTUP_TIMEOUT = 60.0
 
 
 def free_port() -> int:
@@ -91,10 +93,19 @@ def asgi_server(transactional_db):
 
 
 def database_url_for_subprocess() -> str | None:
-    """DATABASE_URL of the current (test) database, or None when it cannot be shared (not PostgreSQL)."""
+    """DATABASE_URL of the current (test) database, or None when another process cannot open it.
+
+    PostgreSQL: a postgres:// URL. SQLite: a sqlite:// URL of the database file (settings.py makes
+    the SQLite test database a file); None for an in-memory SQLite database or another engine.
+    """
     from django.db import connection
 
     sd = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(sd.get("NAME") or "")
+        if not name or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
+            return None
+        return f"sqlite:///{Path(name).resolve()}"
     if connection.vendor != "postgresql":
         return None
     auth = quote(sd.get("USER") or "", safe="")
@@ -116,12 +127,49 @@ class ServerProcess:
     url: str
     log_path: Path
     env: dict = field(repr=False, default_factory=dict)
+    port: int = 0
 
     def log(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-4000:]
         except OSError:
             return ""
+
+    def started(self) -> bool:
+        """A server answers a cheap request; a consumer has logged that it started."""
+        if not self.url:
+            try:
+                # The whole log: a busy consumer pushes its first line out of log()'s tail quickly.
+                return "consumer started" in self.log_path.read_text(errors="replace").lower()
+            except OSError:
+                return False
+        try:
+            # A cheap answer (404: no report has this token); the OpenAPI document takes seconds to build.
+            # One long wait rather than short ones: abandoned probes would queue up in the server.
+            return httpx.get(self.url + "/api/public/reports/-", timeout=30).status_code in (200, 404, 429)
+        except httpx.HTTPError:
+            return False
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> ServerProcess:
+        what = "siaga serve" if self.url else "siaga worker"
+        deadline = time.monotonic() + timeout
+        while not self.started():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{what} exited with {self.proc.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{what} did not start within {timeout}s:\n{self.log()}")
+            time.sleep(0.1)
+        return self
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would: no shutdown code runs."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -133,14 +181,12 @@ class ServerProcess:
                 self.proc.wait(timeout=5)
 
 
-def start_server_process(tmp_path: Path, extra_env: dict | None = None) -> ServerProcess:
-    """Start `siaga serve` on a free port against the current test database; wait until it answers."""
+def _subprocess_env(extra_env: dict | None) -> dict:
     from django.conf import settings
 
     db_url = database_url_for_subprocess()
     if db_url is None:
-        raise RuntimeError("a second server process needs the PostgreSQL test database")
-    port = free_port()
+        raise RuntimeError("another process cannot open this test database (in-memory SQLite?)")
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": db_url,
@@ -149,25 +195,39 @@ def start_server_process(tmp_path: Path, extra_env: dict | None = None) -> Serve
         "SIAGA_UVICORN_LOG": "warning",
     })
     env.update(extra_env or {})
+    return env
+
+
+def start_server_process(tmp_path: Path, extra_env: dict | None = None, *, port: int | None = None,
+                         startup_timeout: float = STARTUP_TIMEOUT, wait: bool = True) -> ServerProcess:
+    """Start `siaga serve` on the current test database (on port, default a free one); wait until it answers.
+
+    Giving the port of a killed server restarts "the same server" for clients that keep its URL.
+    wait=False returns at once: call wait_ready() (start several processes side by side, then wait).
+    """
+    env = _subprocess_env(extra_env)
+    port = port or free_port()
     log_path = tmp_path / f"server-{port}.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([*_siaga_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    log.close()
-    server = ServerProcess(proc=proc, url=f"http://127.0.0.1:{port}", log_path=log_path, env=env)
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"siaga serve exited with {proc.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(server.url + "/api/openapi.json", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"siaga serve did not answer within {STARTUP_TIMEOUT}s:\n{server.log()}")
-        time.sleep(0.1)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([*_siaga_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                stdout=log, stderr=subprocess.STDOUT, env=env)
+    server = ServerProcess(proc=proc, url=f"http://127.0.0.1:{port}", log_path=log_path, env=env, port=port)
+    return server.wait_ready(startup_timeout) if wait else server
+
+
+def start_worker_process(tmp_path: Path, extra_env: dict | None = None, *, startup_timeout: float = STARTUP_TIMEOUT,
+                         wait: bool = True) -> ServerProcess:
+    """Start a huey consumer (`siaga worker`) on the current test database; returns once it consumes.
+
+    Its url is empty: it serves nothing, it takes jobs from the queue (Redis when SIAGA_BUS is redis://).
+    """
+    env = _subprocess_env(extra_env)
+    log_path = tmp_path / f"worker-{len(list(tmp_path.glob('worker-*.log')))}.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([*_siaga_command(), "worker", "--workers", "1"], stdout=log,
+                                stderr=subprocess.STDOUT, env=env)
+    worker = ServerProcess(proc=proc, url="", log_path=log_path, env=env)
+    return worker.wait_ready(startup_timeout) if wait else worker
 
 
 # --- reading a live stream -------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ rates in environment variables; it can also be run by hand against a seeded serv
 Users (each class has a fixed count, so -u must be their sum; run.py computes it):
 - Reporter: call-takers filing POST /api/callcenter/incidents, each with its own Idempotency-Key;
   SIAGA_LOAD_REPORTERS users pace themselves so that together they offer SIAGA_LOAD_REPORTS_PER_S.
-  A report that fails on the network or with a 5xx/409 is retried with the same key (as a client must).
+  A report that fails on the network or with a 5xx/409 is retried with the same key (as a client must);
+  a 503 server_busy (the in-flight limit shedding load) is retried after its Retry-After, on a budget of its own.
+  Trackers honour Retry-After before their next point. 503 answers are counted per request name (busy_503).
 - Tracker: one per unit, POST /api/dispatch/positions every SIAGA_LOAD_POSITION_SECONDS (or, with
   SIAGA_LOAD_TRACKER_BATCH=k > 1, k points per POST .../positions/batch every k intervals).
 - Operator: holds GET /api/stream open (text/event-stream) and counts the events it receives; the lag of
@@ -47,6 +49,8 @@ N_DASHBOARDS = int(os.environ.get("SIAGA_LOAD_DASHBOARDS", str(len(DATA["dashboa
 TIMEOUT_S = float(os.environ.get("SIAGA_LOAD_TIMEOUT", "30"))
 RESULT = os.environ.get("SIAGA_LOAD_RESULT", "")
 RETRIES = 2
+BUSY_RETRIES = 3  # extra attempts after a 503 server_busy (deliberate shedding), honouring Retry-After
+BUSY_WAIT_CAP_S = 30.0
 MARK = "load:"  # the report's key is written into its description, so run.py can find it in the database
 
 WORDS = ("motor", "mobil", "truk", "tabrakan", "korban", "pingsan", "berdarah", "asap", "api", "rumah", "banjir",
@@ -72,6 +76,8 @@ STATS = {
     "position_lag_s": [],    # sampled: receipt - measured_at of unit.position events
     "positions_sent": 0,
     "position_statuses": {},
+    "busy_503": {},          # 503 server_busy answers (load shedding) per request name; also locust failures
+    "report_busy_retries": 0,  # report retries after a 503 server_busy (same key, after Retry-After)
 }
 
 
@@ -84,6 +90,18 @@ def _why(r) -> str:
     if not r.status_code:
         return f"no answer: {getattr(r, 'error', None)!r}"[:200]
     return f"HTTP {r.status_code}: {(r.text or '')[:120]}"
+
+
+def _busy(r, name: str) -> float | None:
+    """For a 503 server_busy answer: count it and return the Retry-After wait in seconds (else None)."""
+    if r.status_code != 503:
+        return None
+    _count(STATS["busy_503"], name)
+    try:
+        wait = float(r.headers.get("Retry-After") or 1)
+    except ValueError:
+        wait = 1.0
+    return min(max(wait, 0.0), BUSY_WAIT_CAP_S)
 
 
 def _description(rng: random.Random, key: str) -> str:
@@ -118,8 +136,11 @@ class Reporter(FastHttpUser):
                         lng=round(lng + self.rng.uniform(-0.005, 0.005), 6), location_source="coordinates",
                         accuracy_m=25)
         headers = dict(self.headers, **{"Idempotency-Key": key})
-        for attempt in range(RETRIES + 1):
-            name = "POST incident" if attempt == 0 else "POST incident (retry, same key)"
+        # A 503 server_busy (the server shedding load before running the request) is retried after its
+        # Retry-After with the same key, on a budget of its own; other failures keep the original budget.
+        attempt = busy = 0
+        name = "POST incident"
+        while True:
             with self.client.post("/api/callcenter/incidents", json=body, headers=headers, name=name,
                                   catch_response=True) as r:
                 if r.status_code == 201:
@@ -128,12 +149,21 @@ class Reporter(FastHttpUser):
                         STATS["report_replays"] += 1
                     r.success()
                     return
-                r.failure(_why(r))
+                wait = _busy(r, name)
+                r.failure("HTTP 503 server_busy" if wait is not None else _why(r))
                 retry = r.status_code == 0 or r.status_code >= 500 or r.status_code == 409
-            if not retry:
+            if wait is not None and busy < BUSY_RETRIES:
+                busy += 1
+                STATS["report_busy_retries"] += 1
+                name = "POST incident (retry after 503, same key)"
+                time.sleep(wait)
+                continue
+            if not retry or attempt >= RETRIES:
                 break
+            attempt += 1
             STATS["report_retries"] += 1
-            time.sleep(1 + attempt)
+            name = "POST incident (retry, same key)"
+            time.sleep(attempt)
         STATS["reports_given_up"] += 1
 
 
@@ -179,8 +209,12 @@ class Tracker(FastHttpUser):
             _count(STATS["position_statuses"], str(r.status_code))
             if r.status_code in (200, 201):
                 r.success()
+                wait = None
             else:
-                r.failure(_why(r))
+                wait = _busy(r, name)
+                r.failure("HTTP 503 server_busy" if wait is not None else _why(r))
+        if wait:  # shed: honour Retry-After; the next point supersedes this one (no resend)
+            time.sleep(wait)
 
 
 _EVENT_RE = re.compile(rb"^event: ([\w.]+)$", re.M)
@@ -278,6 +312,8 @@ class Dashboard(HttpUser):
         with self.client.get(path, name=name, timeout=TIMEOUT_S, catch_response=True) as r:
             if r.status_code == 200:
                 r.success()
+            elif _busy(r, name) is not None:
+                r.failure("HTTP 503 server_busy")
             else:
                 r.failure(f"HTTP {r.status_code}")
 

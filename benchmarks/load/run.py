@@ -384,7 +384,13 @@ def summarise(a, out: Path, elapsed: float, sampler: Sampler, check: dict, resul
                     "position_lag_p50_s": percentile(lags, 50) if lags else None,
                     "position_lag_p99_s": percentile(lags, 99) if lags else None, "lag_samples": len(lags)},
         "requests": {"total": req_total, "failures": fail_total,
-                     "error_rate": round(fail_total / req_total, 4) if req_total else None},
+                     "error_rate": round(fail_total / req_total, 4) if req_total else None,
+                     # From locust's own failure table (the same snapshot as the totals); the locustfile's
+                     # counter also sees the last requests answered while locust stops.
+                     "busy_503": sum(int(f["Occurrences"]) for f in fails
+                                     if "503 server_busy" in f["Error"] or "503 Server Error" in f["Error"]),
+                     "busy_503_by_name": result.get("busy_503") or {},
+                     "report_busy_retries": result.get("report_busy_retries", 0)},
         "per_request": [{"name": r["Name"], "count": int(r["Request Count"]), "failures": int(r["Failure Count"]),
                          "per_s": round(int(r["Request Count"]) / elapsed, 2), "p50_ms": r["50%"], "p99_ms": r["99%"],
                          "max_ms": r["Max Response Time"]} for r in rows if r["Name"] != "Aggregated"],
@@ -419,6 +425,11 @@ def markdown(s: dict) -> str:
              f"p99 {st['position_lag_p99_s']} s ({st['lag_samples']} samples) |")
     L.append(f"| error rate (all requests) | 0 | {s['requests']['failures']:,} / {s['requests']['total']:,} = "
              f"{(s['requests']['error_rate'] or 0) * 100:.2f} % |")
+    busy = s["requests"].get("busy_503") or 0
+    tot = s["requests"]["total"] or 1
+    L.append(f"| of which 503 server_busy (shed) / other errors | | {busy:,} ({busy / tot * 100:.2f} %) / "
+             f"{s['requests']['failures'] - busy:,} ({(s['requests']['failures'] - busy) / tot * 100:.2f} %); "
+             f"report retries after 503: {s['requests'].get('report_busy_retries', 0):,} |")
     d = s["database"]
     L.append(f"| reports acknowledged but not stored / stored twice | 0 / 0 | {d.get('acked_lost')} / "
              f"{d.get('stored_more_than_once')} ({d.get('stored_not_acked')} stored without a 201 seen) |")

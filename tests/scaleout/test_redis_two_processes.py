@@ -13,7 +13,7 @@ from siaga.core.models import OutboxEvent
 from siaga.core.permissions import actor_for
 from tests.servers import SSEClient, asgi_server, bearer, start_server_process  # noqa: F401
 
-pytestmark = [pytest.mark.scaleout, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.scaleout, pytest.mark.timeout(300)]
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_an_event_written_here_reaches_a_stream_on_another_process(process_b, ad
 def test_a_write_on_server_a_reaches_a_stream_on_server_b(process_b, asgi_server, admin):
     user, org, raw = admin
     with SSEClient(process_b.url, headers=bearer(raw)) as sse:
-        r = httpx.post(asgi_server.url + "/api/organizations", headers=bearer(raw), timeout=10,
+        r = httpx.post(asgi_server.url + "/api/organizations", headers=bearer(raw), timeout=30,
                        json={"code": "lewat-a", "name": "Dibuat di A", "kind": "pmi_branch"})
         assert r.status_code == 201, r.text
         ev = sse.next_event()
@@ -76,7 +76,8 @@ def test_the_relay_delivers_an_event_whose_writer_died(process_b, admin):
                                     payload={"id": org.pk, "code": org.code, "name": "Yatim", "changed": ["name"]})
     OutboxEvent.objects.filter(pk=ev.pk).update(created_at=timezone.now() - timedelta(minutes=1))
     with SSEClient(process_b.url, headers=bearer(raw)) as sse:
-        assert bus.relay_unpublished() == 1
+        # This process relays it, unless a server's ticker (siaga.core.ticker) got there first.
+        assert bus.relay_unpublished() in (0, 1)
         got = sse.next_event()
     assert (got.id, got.data["payload"]["name"]) == (ev.pk, "Yatim")
     ev.refresh_from_db()

@@ -3,7 +3,7 @@
 Without it a surge gives every waiting request its own thread and database connection: on SQLite they queue for
 the one write lock until their clients give up, on PostgreSQL they exhaust max_connections and every request
 fails. With it, at most SIAGA_MAX_INFLIGHT requests run at once per process; the others wait up to
-SIAGA_INFLIGHT_WAIT seconds for a slot and are then answered 503 with Retry-After at once, which a phone app
+SIAGA_INFLIGHT_WAIT seconds (default 3) for a slot and are then answered 503 with Retry-After at once, which a phone app
 retries (its writes carry an Idempotency-Key) instead of hanging.
 
 Live streams (text/event-stream) are long-lived and hold no database connection while idle: they are not
@@ -29,7 +29,7 @@ class InflightLimit:
     def __init__(self, app, limit: int | None = None, wait_seconds: float | None = None):
         self.app = app
         self.limit = int(limit if limit is not None else os.environ.get("SIAGA_MAX_INFLIGHT", "24"))
-        self.wait = float(wait_seconds if wait_seconds is not None else os.environ.get("SIAGA_INFLIGHT_WAIT", "10"))
+        self.wait = float(wait_seconds if wait_seconds is not None else os.environ.get("SIAGA_INFLIGHT_WAIT", "3"))
         self._sem: asyncio.Semaphore | None = None
         self.refused = 0
 

@@ -22,7 +22,7 @@ import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
@@ -122,6 +122,13 @@ async def _db(fn, *args):
     return await sync_to_async(call, thread_sensitive=False)()
 
 
+def _resolve_and_close(request):
+    try:
+        return _resolve_actor(request)
+    finally:
+        connections.close_all()
+
+
 def _prime(actor: Actor | None) -> Actor | None:
     # The permission checks below run on the event loop, where no query may run: load now.
     if actor is not None:
@@ -186,10 +193,9 @@ async def stream(request):
     """GET /api/stream: the events the caller may see, as text/event-stream."""
     if request.method != "GET":
         return JsonResponse(error_body("method_not_allowed", _("Only GET is allowed here.")), status=405)
-    actor = await _db(_resolve_actor, request)
-    # The middleware looked up the token or session on this request's own thread; that connection would stay
-    # open as long as the stream does (hours), and 300 operators would hold 300 database connections.
-    await sync_to_async(connections.close_all, thread_sensitive=True)()
+    # On the request's own thread, where the middleware already looked up the token or session: one connection,
+    # closed at once (it would otherwise stay open as long as the stream does, and 300 operators would hold 300).
+    actor = await sync_to_async(_resolve_and_close, thread_sensitive=True)(request)
     if actor is None:
         return JsonResponse(error_body("unauthenticated", _("Please log in first.")), status=401)
     if not actor.has("stream.view"):
@@ -255,7 +261,13 @@ async def _events(request, actor: Actor, topics: list[str], last_id: int | None)
             if last_id is not None:
                 cursor = last_id
                 while True:
-                    batch = await _db(_replay_batch, topics, cursor, REPLAY_BATCH)
+                    try:
+                        batch = await _db(_replay_batch, topics, cursor, REPLAY_BATCH)
+                    except DatabaseError:
+                        # The database is saturated: end the stream; the client reconnects after `retry` and
+                        # replays from its Last-Event-ID, so nothing is lost.
+                        logger.warning("stream replay failed; the client will reconnect", exc_info=True)
+                        return
                     for msg in batch:
                         cursor = msg["id"]
                         if await visible(msg):
@@ -271,7 +283,13 @@ async def _events(request, actor: Actor, topics: list[str], last_id: int | None)
                     last_write = time.monotonic()
                 now = time.monotonic()
                 if now - last_refresh >= refresh_every:
-                    fresh = await _db(_reload_actor, request, actor)
+                    try:
+                        fresh = await _db(_reload_actor, request, actor)
+                    except DatabaseError:
+                        # Keep the actor we have until the next refresh rather than drop a live stream.
+                        logger.warning("stream actor refresh failed; trying again later", exc_info=True)
+                        last_refresh = time.monotonic()
+                        continue
                     if fresh is None or any(t not in _allowed_topics(fresh) for t in topics):
                         return
                     actor, last_refresh = fresh, time.monotonic()
