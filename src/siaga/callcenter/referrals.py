@@ -538,10 +538,12 @@ def visible_referrals(actor: Actor):
     qs = Referral.objects.select_related("incident", "incident__type", "incident__organization", "agency")
     if actor.is_platform_admin:
         return qs
-    qs = qs.filter(Q(incident__organization__in=actor.org_ids) | Q(agency__in=actor.org_ids))
-    if actor.scope_code:
-        qs = qs.filter(region_overlap_q("incident__region_code", actor.scope_code))
-    return qs
+    area = region_overlap_q("incident__region_code", actor.scope_code) if actor.scope_code else Q()
+    below = actor.org_ids - {actor.organization_id}
+    # Referrals to our own agency wherever the incident lies (as its incident is, see Actor.scope_queryset);
+    # our call centres' incidents and referrals to the agencies below ours within our area.
+    return qs.filter(Q(agency_id=actor.organization_id)
+                     | ((Q(incident__organization__in=actor.org_ids) | Q(agency__in=below)) & area))
 
 
 def get_referral(actor: Actor, referral_id: int) -> Referral:

@@ -104,9 +104,9 @@ def nuisance_default_policy() -> str:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _shared_q(actor: Actor) -> Q:
+def _shared_q(actor: Actor):
     # A subquery rather than a join: no duplicate rows, and list counts stay right.
-    return Q(pk__in=Referral.objects.filter(agency_id__in=actor.org_ids).values("incident_id"))
+    return lambda ids: Q(pk__in=Referral.objects.filter(agency_id__in=ids).values("incident_id"))
 
 
 def visible_incidents(actor: Actor) -> QuerySet:

@@ -203,11 +203,14 @@ class Actor:
         """May this actor see a record owned by organization_id in region_code?"""
         if self.is_platform_admin:
             return True
-        if self.org_ids & set(shared_with or ()):
-            # Shared explicitly with one of our organisations (a referral, a mutual-aid grant, a participant in a
-            # cross-province event): the sharing is the permission, wherever the record lies.
+        shared_with = set(shared_with or ())
+        if self.organization_id is not None and self.organization_id in shared_with:
+            # Shared explicitly with our own organisation (a referral to our agency, a mutual-aid loan to us, our
+            # part in another province's event): the sharing is the permission, wherever the record lies.
             return True
-        return organization_id in self.org_ids and scopes_overlap(self.scope_code, region_code or "")
+        in_area = scopes_overlap(self.scope_code, region_code or "")
+        # Our own rows, and rows of or shared with the organisations below ours, within our area.
+        return in_area and (organization_id in self.org_ids or bool(self.org_ids & shared_with))
 
     def require_see(self, organization_id, region_code: str = "", shared_with=()) -> None:
         if not self.can_see(organization_id, region_code, shared_with):
@@ -225,19 +228,28 @@ class Actor:
                        shared_q: Q | None = None) -> QuerySet:
         """Limit a queryset of tenant-owned rows to those this actor may see.
 
-        shared_q adds rows another organisation explicitly shared with this actor's organisations,
-        expressed through the sharing record (e.g. Q(referrals__agency__in=actor.org_ids)); the area
-        limit applies to the actor's own rows only.
+        shared_q adds rows another organisation explicitly shared with this actor's organisations, as a
+        function of a set of organisation ids returning the condition through the sharing record (e.g.
+        lambda ids: Q(referrals__agency__in=ids)): rows shared with the actor's own organisation are seen
+        wherever they lie, rows shared with the organisations below it only within the actor's area. A
+        plain Q is applied within the area.
         """
         if self.is_platform_admin:
             return qs
-        own = Q(**{f"{org_field}__in": self.org_ids})
-        if region_field and self.scope_code:
-            own &= region_overlap_q(region_field, self.scope_code)
+        area = region_overlap_q(region_field, self.scope_code) if region_field and self.scope_code else Q()
+        cond = Q(**{f"{org_field}__in": self.org_ids}) & area
         if shared_q is None:
-            return qs.filter(own)
-        # Rows shared explicitly with our organisations are seen wherever they lie (see can_see).
-        return qs.filter(own | shared_q).distinct()
+            return qs.filter(cond)
+        if callable(shared_q):
+            # Shared with our own organisation: wherever it lies (see can_see); with those below ours: in our area.
+            direct = shared_q({self.organization_id}) if self.organization_id is not None else Q(pk__in=[])
+            below = self.org_ids - {self.organization_id}
+            cond |= direct
+            if below:
+                cond |= shared_q(below) & area
+        else:
+            cond |= shared_q & area
+        return qs.filter(cond).distinct()
 
     # --- events --------------------------------------------------------------------------------
     def can_see_event(self, event: dict) -> bool:

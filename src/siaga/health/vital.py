@@ -206,7 +206,7 @@ def visible_events(actor: Actor) -> QuerySet:
     """Events of the actor's facilities (health.view) or in its Dukcapil office's queue (vital_event.view)."""
     if not (actor.has("health.view") or actor.has("vital_event.view")):
         actor.require("vital_event.view")
-    shared = Q(dukcapil_id__in=actor.org_ids) if actor.has("vital_event.view") else None
+    shared = (lambda ids: Q(dukcapil_id__in=ids)) if actor.has("vital_event.view") else None
     qs = VitalEvent.objects.all()
     if not actor.has("health.view") and not actor.is_platform_admin:
         # A Dukcapil office sees its queue only, never a facility's other rows below it.

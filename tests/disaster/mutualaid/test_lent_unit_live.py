@@ -123,7 +123,7 @@ def test_both_sides_request_pages_show_the_lent_unit_live(world, english):
         html = world.client(who).get(url + "?fragment=units").content.decode()
         assert f'data-lent-unit="{world.amb1.pk}"' in html, who
         assert "AMB-JB-01" in html and "-6.18460, 106.82700" in html, who
-        assert f'data-lat="{P0[0]}"' in html and "Last position" in html, who
+        assert f'data-lat="{P0[0]}"' in html and "Posisi terakhir" in html, who
     assert world.client("banten").get(url + "?fragment=units").status_code == 404
 
     world.advance(r, "released")
