@@ -12,6 +12,16 @@ Declare one subclass of OrgIsolationSpec per resource (in a test module named te
 
 The inherited tests run for every spec. tests/test_isolation_coverage.py checks that every path in
 the OpenAPI document is covered by a spec or listed in NOT_TENANT_DATA with its reason.
+
+tests/test_isolation_matrix.py runs every spec again for every role (a user of each role in another
+organisation, and in a sibling area of the owner's parent organisation), for its pages and on the live
+stream. A spec with pages declares them too:
+
+        page_urls = ["/things/{id}/"]                      # GET: 403/404 for the other org, text absent
+        page_posts = [("/things/{id}/close/", {"x": 1})]   # POST: refused and nothing changes
+        def page_text(self, record): return record.name    # shown on the own page, must not leak
+
+Templates are formatted with id/pk (the record's pk) and record (e.g. "{record.request_id}").
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ SPECS: list[type] = []
 
 
 def _url(template: str, record) -> str:
-    return template.format(id=record.pk, pk=record.pk)
+    return template.format(id=record.pk, pk=record.pk, record=record)
 
 
 class OrgIsolationSpec:
@@ -38,6 +48,20 @@ class OrgIsolationSpec:
     list_key: str = "id"  # field of each listed item compared with the record's pk
     detail_urls: list[str] = []
     write_requests: list[tuple[str, str, dict]] = []
+    page_urls: list[str] = []  # pages (GET) showing the record; see the module docstring
+    page_posts: list[tuple[str, dict]] = []  # form posts acting on the record
+
+    def page_text(self, record) -> str | None:
+        """Text that identifies the record on its page (shown to its owner, never to another organisation)."""
+        for attr in ("number", "name", "title", "code", "din"):
+            value = getattr(record, attr, None)
+            if isinstance(value, str) and len(value) >= 4:
+                return value
+        return None
+
+    def client_for_user(self, user):
+        """How the matrix signs a user in for this resource (a session by default; some endpoints want a token)."""
+        return client_for(user)
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

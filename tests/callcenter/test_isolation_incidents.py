@@ -32,6 +32,7 @@ class TestIncidentIsolation(OrgIsolationSpec):
         ("patch", "/api/callcenter/incidents/{id}/status", {"status": "in_progress", "note": "diambil alih"}),
         ("post", "/api/callcenter/incidents/{id}/merge", {"target_id": 1}),
     ]
+    page_urls = ["/callcenter/insiden/{id}/"]
 
     def make_record(self, org):
         return _incident(org)

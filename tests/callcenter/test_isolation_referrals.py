@@ -51,6 +51,8 @@ class TestReferralIsolationBetweenAgencies(OrgIsolationSpec):
     list_url = BASE
     detail_urls = [BASE + "/{id}"]
     write_requests = [w for w in _AGENCY_WRITES if not w[1].endswith("/cancel")]
+    page_posts = [("/callcenter/rujukan/{id}/acknowledge/", {}), ("/callcenter/rujukan/{id}/commit/", {"resources": "1 ambulans"}),
+                  ("/callcenter/rujukan/{id}/close/", {"note": "x"}), ("/callcenter/rujukan/{id}/decline/", {"reason": "bukan wilayah kami"})]
 
     def make_record(self, org):
         cc = Organization.objects.filter(code="iso-cc").first() or Organization.objects.create(

@@ -41,6 +41,8 @@ class TestOwnAlertIsolation(OrgIsolationSpec):
     write_requests = [("post", "/api/disaster/alerts/{id}/approve", {}),
                       ("post", "/api/disaster/alerts/{id}/publish", {}),
                       ("post", "/api/disaster/warnings/{id}/recompute", {})]
+    page_urls = ["/bencana/peringatan/{id}/"]
+    page_posts = [("/bencana/peringatan/{id}/tindakan/", {"action": "approve"}), ("/bencana/peringatan/{id}/tindakan/", {"action": "publish"})]
 
     def make_record(self, org):
         return _own_alert(org)
@@ -62,6 +64,7 @@ class TestDisasterEventIsolation(OrgIsolationSpec):
     write_requests = [("patch", "/api/disaster/events/{id}", {"name": "Diambil alih"}),
                       ("post", "/api/disaster/events/{id}/phase", {"phase": "emergency_response"}),
                       ("post", "/api/disaster/events/{id}/timeline", {"text": "Catatan"})]
+    page_urls = ["/bencana/kejadian/{id}/", "/bencana/tim/kejadian/{id}/", "/bencana/logistik/kebutuhan/{id}/"]
 
     def make_record(self, org):
         return _event(org)
@@ -74,6 +77,7 @@ class TestDisasterEventIsolation(OrgIsolationSpec):
 class TestDisasterEventVolunteerIsolation(TestDisasterEventIsolation):
     role = "volunteer"
     write_requests = []
+    page_urls = ["/bencana/kejadian/{id}/"]  # the teams and logistics pages are not a volunteer's
 
 
 class TestNotificationIsolation(OrgIsolationSpec):

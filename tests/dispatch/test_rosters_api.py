@@ -48,6 +48,7 @@ class TestShiftIsolation(OrgIsolationSpec):
         ("post", "/api/dispatch/shifts/{id}/assign", {"member_id": None}),
         ("delete", "/api/dispatch/shifts/{id}", {}),
     ]
+    page_posts = [("/dispatch/armada/jadwal/shift/{id}/petugas/", {"member": ""}), ("/dispatch/armada/jadwal/shift/{id}/hapus/", {})]
 
     def make_record(self, org):
         person = CrewMember.objects.create(organization=org, name="Budi", qualifications=["driver"])

@@ -33,6 +33,9 @@ class TestPosyanduIsolation(_HealthSpec):
     list_url = "/api/health/posyandu"
     detail_urls = ["/api/health/posyandu/{id}"]
     write_requests = [("post", "/api/health/posyandu/{id}/import", {})]
+    page_urls = ["/posyandu/rencana/posyandu/{id}/", "/posyandu/layanan/posyandu/{id}/", "/posyandu/pws/posyandu/{id}/",
+                 "/posyandu/pws/posyandu/{id}/tindak-lanjut/", "/posyandu/{id}/impor/"]
+    page_posts = [("/posyandu/{id}/buka/", {}), ("/posyandu/rencana/posyandu/{id}/simpan/", {"action": "problem", "title": "Diambil"})]
 
     def make_record(self, org):
         return _posyandu(org)
@@ -47,6 +50,7 @@ class TestPersonIsolation(_HealthSpec):
     write_requests = [("post", "/api/health/persons/{id}/measurements",
                        {"measured_on": "2025-01-10", "weight_g": 9000, "length_height_mm": 740}),
                       ("post", "/api/health/persons/{id}/reveal-nik", {"reason": "Cocokkan dengan KK"})]
+    page_urls = ["/posyandu/anak/{id}/"]
 
     def make_record(self, org):
         return _person(org)
@@ -68,6 +72,7 @@ class TestMeasurementIsolation(_HealthSpec):
 class TestSessionIsolation(_HealthSpec):
     list_url = "/api/health/sessions"
     detail_urls = ["/api/health/sessions/{id}"]
+    page_urls = ["/posyandu/hari/{id}/"]
 
     def make_record(self, org):
         self._person = _person(org)

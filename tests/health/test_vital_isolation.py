@@ -43,6 +43,10 @@ class TestVitalEventFacilityIsolation(OrgIsolationSpec):
     detail_urls = ["/api/health/vital-events/{id}"]
     write_requests = [("post", "/api/health/vital-events/{id}/resubmit", BIRTH),
                       ("post", "/api/health/vital-events/{id}/reveal-nik", {"reason": "Cocokkan dengan KTP"})]
+    page_urls = ["/dukcapil/{id}/", "/dukcapil/{id}/perbaiki/"]
+
+    def page_text(self, record):
+        return record.child_name or record.person_name or None
 
     def make_record(self, org):
         return _event(org, _dukcapil(org.region_code), status="correction_requested")
@@ -61,6 +65,12 @@ class TestVitalEventDukcapilIsolation(OrgIsolationSpec):
         ("post", "/api/health/vital-events/{id}/request-correction", {"reason": "Nama salah"}),
         ("post", "/api/health/vital-events/{id}/reject", {"reason": "Duplikat"}),
     ]
+    page_urls = ["/dukcapil/{id}/"]
+    page_posts = [("/dukcapil/{id}/putuskan/", {"action": "register", "registration_number": "R-1"}),
+                  ("/dukcapil/{id}/putuskan/", {"action": "reject", "reason": "Duplikat"})]
+
+    def page_text(self, record):
+        return record.child_name or record.person_name or None
 
     def make_record(self, org):
         facility = Organization.objects.create(code=f"fac-{next(_n)}", name="Puskesmas", kind="puskesmas",

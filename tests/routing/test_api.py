@@ -119,6 +119,7 @@ class TestRoadClosureIsolation(OrgIsolationSpec):
     list_url = "/api/routing/closures"
     detail_urls = ["/api/routing/closures/{id}"]
     write_requests = [("post", "/api/routing/closures/{id}/lift", {})]
+    page_posts = [("/routing/closures/{id}/lift", {})]
 
     def make_record(self, org):
         net = RoadNetwork.objects.first() or RoadNetwork.objects.create(

@@ -1468,8 +1468,11 @@ def trace_din(actor: Actor, din_text: str) -> dict:
     items = {ii.component_id: ii for ii in IssueItem.objects.filter(component__in=comps).select_related(
         "issue__hospital", "issue__request", "request_line").order_by("issue__issued_at")}
     if not full:
-        comps = [c for c in comps if actor.is_platform_admin or c.organization_id in actor.org_ids
-                 or (c.pk in items and items[c.pk].issue.hospital_id in actor.org_ids)]
+        from .services_issue import _in_orgs
+
+        comps = [c for c in comps if _in_orgs(actor, c.organization_id, c.region_code)
+                 or (c.pk in items and _in_orgs(actor, items[c.pk].issue.hospital_id, items[c.pk].issue.region_code,
+                                                items[c.pk].issue.request.region_code))]
         if not comps:
             raise NotFound(_("No donation with number %(din)s.") % {"din": din.din})
     history = defaultdict(list)

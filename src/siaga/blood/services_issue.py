@@ -26,7 +26,7 @@ from siaga.core import audit
 from siaga.core.errors import Conflict, NotFound, ServiceError
 from siaga.core.events import emit
 from siaga.core.models import AuditLog
-from siaga.core.permissions import Actor, PermissionDenied, region_overlap_q
+from siaga.core.permissions import Actor, PermissionDenied, region_overlap_q, scopes_overlap
 
 from . import services
 from .models import (
@@ -210,8 +210,35 @@ def _require_any(actor: Actor, *perms: str) -> None:
         actor.require(perms[0])
 
 
-def _in_orgs(actor: Actor, org_id: int | None) -> bool:
-    return actor.is_platform_admin or (org_id is not None and org_id in actor.org_ids)
+def tree_q(actor: Actor, org_field: str, *region_fields: str) -> Q:
+    """Rows whose org_field is the actor's own organisation (wherever they lie), or an organisation below it when
+    one of region_fields overlaps the actor's scope (a UDD serves several kab/kota: its own staff see all its rows;
+    a parent organisation scoped to one area sees its children's rows in that area only)."""
+    org_id = actor.organization_id
+    if org_id is None:
+        return Q(pk__in=[])
+    q = Q(**{org_field: org_id})
+    below = actor.org_ids - {org_id}
+    if below:
+        sub = Q(**{f"{org_field}__in": below})
+        if actor.scope_code:
+            area = Q(pk__in=[])
+            for f in region_fields or ("region_code",):
+                area |= region_overlap_q(f, actor.scope_code)
+            sub &= area
+        q |= sub
+    return q
+
+
+def _in_orgs(actor: Actor, org_id: int | None, *region_codes: str) -> bool:
+    """The Python twin of tree_q for one row: own organisation anywhere, one below it only in the actor's area."""
+    if actor.is_platform_admin:
+        return True
+    if org_id is None or org_id not in actor.org_ids:
+        return False
+    if org_id == actor.organization_id:
+        return True
+    return any(scopes_overlap(actor.scope_code, r or "") for r in (region_codes or ("",)))
 
 
 def _request_payload(req: BloodRequest) -> dict:
@@ -243,7 +270,7 @@ def visible_requests(actor: Actor) -> QuerySet:
     own = Q(organization_id__in=actor.org_ids)
     if actor.scope_code:
         own &= region_overlap_q("region_code", actor.scope_code)
-    return qs.filter(own | Q(supplier_id__in=actor.org_ids))
+    return qs.filter(own | tree_q(actor, "supplier", "region_code", "supplier_site__region_code"))
 
 
 def get_request(actor: Actor, request_id: int) -> BloodRequest:
@@ -257,7 +284,7 @@ def _request_as_supplier(actor: Actor, request_id: int) -> BloodRequest:
     """The request, locked, for the UDD it is addressed to (crossmatch, reservation, issue)."""
     actor.require("blood.manage")
     req = get_request(actor, request_id)
-    if not _in_orgs(actor, req.supplier_id):
+    if not _in_orgs(actor, req.supplier_id, req.region_code, req.supplier_site.region_code):
         raise PermissionDenied(_("Only the UDD this request is addressed to may handle it."))
     return BloodRequest.objects.select_for_update(of=("self",)).select_related(
         "organization", "supplier", "supplier_site", "hospital_site").get(pk=req.pk)
@@ -403,7 +430,7 @@ def cancel_request(actor: Actor, request_id: int, *, reason: str = "") -> BloodR
     """The hospital withdraws its request; reserved units return to stock."""
     actor.require("blood.request")
     req = get_request(actor, request_id)
-    if not _in_orgs(actor, req.organization_id):
+    if not _in_orgs(actor, req.organization_id, req.region_code):
         raise PermissionDenied(_("Only the requesting hospital may cancel its request."))
     req = BloodRequest.objects.select_for_update(of=("self",)).select_related("organization").get(pk=req.pk)
     _require_open(req)
@@ -504,7 +531,8 @@ def _pick_reason(line: RequestLine, comp: Component, rank: int) -> str:
 def plan_issue(actor: Actor, request_id: int, *, site_id: int | None = None) -> list[dict]:
     """What a FEFO issue would pick now, line by line, with the reason (nothing is changed)."""
     req = get_request(actor, request_id)
-    site = _issue_site(actor, req, site_id) if actor.has("blood.manage") and _in_orgs(actor, req.supplier_id) \
+    site = _issue_site(actor, req, site_id) if actor.has("blood.manage") and _in_orgs(
+        actor, req.supplier_id, req.region_code, req.supplier_site.region_code) \
         else req.supplier_site
     out = []
     now = timezone.now()
@@ -907,7 +935,8 @@ def visible_issues(actor: Actor) -> QuerySet:
     qs = Issue.objects.select_related("request", "hospital", "site")
     if actor.is_platform_admin:
         return qs
-    return qs.filter(Q(organization_id__in=actor.org_ids) | Q(hospital_id__in=actor.org_ids))
+    return qs.filter(tree_q(actor, "organization", "region_code")
+                     | tree_q(actor, "hospital", "region_code", "request__region_code"))
 
 
 def get_issue(actor: Actor, issue_id: int) -> Issue:
@@ -937,9 +966,11 @@ def add_issue_reading(actor: Actor, issue_id: int, *, temperature_c, place: str 
 def record_transfusion(actor: Actor, item_id: int, *, at: dt.datetime | None = None, reaction: str = "") -> IssueItem:
     """The hospital records that an issued unit was transfused (closing the vein-to-vein chain)."""
     _require_any(actor, "blood.request", "blood.manage")
-    item = IssueItem.objects.filter(pk=item_id).select_related("issue", "component__component_type",
+    item = IssueItem.objects.filter(pk=item_id).select_related("issue__request", "component__component_type",
                                                                "component__site").first()
-    if item is None or not (_in_orgs(actor, item.issue.hospital_id) or _in_orgs(actor, item.issue.organization_id)):
+    if item is None or not (_in_orgs(actor, item.issue.hospital_id, item.issue.region_code,
+                                              item.issue.request.region_code)
+                             or _in_orgs(actor, item.issue.organization_id, item.issue.region_code)):
         raise NotFound(_("Issued unit not found."))
     if item.returned:
         raise ServiceError(_("This unit was returned."), code="returned")
@@ -968,7 +999,7 @@ def return_unit(actor: Actor, component_id: int, *, temperature_c, minutes_out_o
     actor.require("blood.manage")
     item = (IssueItem.objects.filter(component_id=component_id, returned=False)
             .select_related("issue", "component__component_type", "component__site").first())
-    if item is None or not _in_orgs(actor, item.issue.organization_id):
+    if item is None or not _in_orgs(actor, item.issue.organization_id, item.issue.region_code):
         raise NotFound(_("No issued unit with this number from your UDD."))
     comp = item.component
     if comp.status != CS.ISSUED:
@@ -1047,7 +1078,8 @@ def visible_transfers(actor: Actor) -> QuerySet:
     qs = Transfer.objects.select_related("from_site", "to_site", "organization", "to_organization")
     if actor.is_platform_admin:
         return qs
-    return qs.filter(Q(organization_id__in=actor.org_ids) | Q(to_organization_id__in=actor.org_ids))
+    return qs.filter(tree_q(actor, "organization", "region_code")
+                     | tree_q(actor, "to_organization", "region_code", "to_site__region_code"))
 
 
 def get_transfer(actor: Actor, transfer_id: int) -> Transfer:
@@ -1127,7 +1159,7 @@ def dispatch_transfer(actor: Actor, transfer_id: int, *, temperature_c, courier_
                       vehicle: str = "") -> Transfer:
     """The sender packs the cool box and sends it: units go in transit, with the departure temperature."""
     t = _transfer_for_update(actor, transfer_id)
-    if not _in_orgs(actor, t.organization_id):
+    if not _in_orgs(actor, t.organization_id, t.region_code):
         raise PermissionDenied(_("Only the sending site dispatches a transfer."))
     if t.status != Transfer.Status.REQUESTED:
         raise ServiceError(_("Transfer %(number)s is %(status)s.") % {"number": t.number,
@@ -1178,7 +1210,7 @@ def receive_transfer(actor: Actor, transfer_id: int, *, temperature_c, rejected:
     """The receiving site unpacks: with the cold chain kept (every reading in range) units join its stock
     (transition_component(site=...)); a broken cold chain or a rejected unit is discarded with the reason."""
     t = _transfer_for_update(actor, transfer_id)
-    if not _in_orgs(actor, t.to_organization_id):
+    if not _in_orgs(actor, t.to_organization_id, t.region_code, t.to_site.region_code):
         raise PermissionDenied(_("Only the receiving site takes a transfer in."))
     if t.status != Transfer.Status.DISPATCHED:
         raise ServiceError(_("Transfer %(number)s is %(status)s.") % {"number": t.number,
@@ -1508,7 +1540,8 @@ def visible_suggestions(actor: Actor) -> QuerySet:
     qs = TransferSuggestion.objects.select_related("from_site", "to_site", "component_type")
     if actor.is_platform_admin:
         return qs
-    return qs.filter(Q(organization_id__in=actor.org_ids) | Q(from_site__organization_id__in=actor.org_ids))
+    return qs.filter(tree_q(actor, "organization", "region_code")
+                     | tree_q(actor, "from_site__organization", "region_code", "from_site__region_code"))
 
 
 @refusable("blood.suggestion.dismiss", "blood.transfersuggestion", "suggestion_id")

@@ -19,9 +19,13 @@ from .models import BloodRequest, Component, ComponentEvent, Donation, IssueItem
 
 
 def _unit_visible_q(actor: Actor) -> Q:
-    ids = actor.org_ids
-    return (Q(organization_id__in=ids) | Q(origin_organization_id__in=ids)
-            | Q(issue_items__issue__hospital_id__in=ids) | Q(issue_items__issue__organization_id__in=ids))
+    """Units held, collected, issued or received by our organisation (anywhere) or those below it (in our area)."""
+    from .services_issue import tree_q
+
+    return (tree_q(actor, "organization", "region_code") | tree_q(actor, "origin_organization", "region_code")
+            | tree_q(actor, "issue_items__issue__hospital", "issue_items__issue__region_code",
+                     "issue_items__issue__request__region_code")
+            | tree_q(actor, "issue_items__issue__organization", "issue_items__issue__region_code"))
 
 
 def _chain(actor: Actor, comps: list[Component]) -> list[dict]:

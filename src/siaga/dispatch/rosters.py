@@ -54,7 +54,7 @@ def visible_shifts(actor: Actor) -> QuerySet:
     qs = Shift.objects.select_related("unit", "station", "member", "organization")
     if actor.is_platform_admin:
         return qs
-    return actor.scope_queryset(qs, shared_q=Q(unit__dispatch_center_id__in=actor.org_ids))
+    return actor.scope_queryset(qs, shared_q=lambda ids: Q(unit__dispatch_center_id__in=ids))
 
 
 def roster_units(actor: Actor) -> QuerySet:
@@ -63,7 +63,7 @@ def roster_units(actor: Actor) -> QuerySet:
     qs = Unit.objects.select_related("station", "organization").filter(active=True)
     if actor.is_platform_admin:
         return qs
-    return actor.scope_queryset(qs, shared_q=Q(dispatch_center_id__in=actor.org_ids))
+    return actor.scope_queryset(qs, shared_q=lambda ids: Q(dispatch_center_id__in=ids))
 
 
 def roster_stations(actor: Actor) -> QuerySet:

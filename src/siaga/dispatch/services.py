@@ -23,7 +23,7 @@ from siaga.core import audit
 from siaga.core.errors import Conflict, NotFound, ServiceError
 from siaga.core.events import emit
 from siaga.core.models import AuditLog, Organization
-from siaga.core.permissions import Actor, PermissionDenied
+from siaga.core.permissions import Actor, PermissionDenied, region_overlap_q, scopes_overlap
 from siaga.core.services import validate_region_code
 
 from . import crewing
@@ -89,11 +89,41 @@ def _user(actor: Actor):
 # --- reading ------------------------------------------------------------------------------------
 
 
+def tree_q(actor: Actor, org_field: str, *region_fields: str) -> Q:
+    """Rows whose org_field is the actor's own organisation (wherever they lie: ambulances cross borders), or an
+    organisation below it when one of region_fields overlaps the actor's scope ("" = national: everything)."""
+    org_id = actor.organization_id
+    if org_id is None:
+        return Q(pk__in=[])
+    q = Q(**{org_field: org_id})
+    below = actor.org_ids - {org_id}
+    if below:
+        sub = Q(**{f"{org_field}__in": below})
+        if actor.scope_code:
+            area = Q(pk__in=[])
+            for f in region_fields or ("region_code",):
+                area |= region_overlap_q(f, actor.scope_code)
+            sub &= area
+        q |= sub
+    return q
+
+
+def in_tree(actor: Actor, org_id: int | None, *region_codes: str) -> bool:
+    """The Python twin of tree_q for one row: own organisation anywhere, one below it only in the actor's area."""
+    if actor.is_platform_admin:
+        return True
+    if org_id is None or org_id not in actor.org_ids:
+        return False
+    if org_id == actor.organization_id:
+        return True
+    return any(scopes_overlap(actor.scope_code, r or "") for r in (region_codes or ("",)))
+
+
 def unit_visibility_q(actor: Actor) -> Q:
-    """Units an actor sees: its organisations' own, those its organisations dispatch, those working for it."""
-    ids = actor.org_ids
-    return (Q(organization_id__in=ids) | Q(dispatch_center_id__in=ids)
-            | Q(pk__in=UnitRequest.objects.filter(organization_id__in=ids).values("unit_id")))
+    """Units an actor sees: its organisations' own, those its organisations dispatch, those working for it
+    (an organisation below the actor's only in the actor's area, see tree_q)."""
+    return (tree_q(actor, "organization", "region_code") | tree_q(actor, "dispatch_center", "region_code")
+            | Q(pk__in=UnitRequest.objects.filter(tree_q(actor, "organization", "region_code")).values("unit_id")))
 
 
 def visible_units(actor: Actor) -> QuerySet:
@@ -112,8 +142,9 @@ def get_unit(actor: Actor, unit_id: int) -> Unit:
 
 
 def _dispatch_q(actor: Actor) -> Q:
-    ids = actor.org_ids
-    return Q(organization_id__in=ids) | Q(unit__organization_id__in=ids) | Q(unit__dispatch_center_id__in=ids)
+    return (tree_q(actor, "organization", "region_code")
+            | tree_q(actor, "unit__organization", "region_code", "unit__region_code")
+            | tree_q(actor, "unit__dispatch_center", "region_code", "unit__region_code"))
 
 
 def visible_dispatches(actor: Actor) -> QuerySet:
@@ -139,7 +170,8 @@ def visible_stations(actor: Actor) -> QuerySet:
 def can_dispatch_directly(actor: Actor, unit: Unit) -> bool:
     if actor.is_platform_admin:
         return True
-    return unit.organization_id in actor.org_ids or (unit.dispatch_center_id in actor.org_ids)
+    return in_tree(actor, unit.organization_id, unit.region_code) or in_tree(actor, unit.dispatch_center_id,
+                                                                              unit.region_code)
 
 
 def shared_region(*codes: str) -> str:
@@ -436,7 +468,7 @@ def _may_step(actor: Actor, d: Dispatch, status: str, now: dt.datetime) -> None:
         return
     if aboard:
         return
-    if actor.has("dispatch.create") and (actor.is_platform_admin or d.organization_id in actor.org_ids
+    if actor.has("dispatch.create") and (in_tree(actor, d.organization_id, d.region_code)
                                          or can_dispatch_directly(actor, d.unit)):
         return
     raise PermissionDenied(_("Only the crew aboard %(cs)s or its dispatcher can change this dispatch.")
@@ -532,7 +564,7 @@ def _end(actor: Actor, d: Dispatch, status: str, now: dt.datetime, reason: str, 
 
 def _require_controls(actor: Actor, d: Dispatch) -> None:
     actor.require("dispatch.create")
-    if not (actor.is_platform_admin or d.organization_id in actor.org_ids or can_dispatch_directly(actor, d.unit)):
+    if not (in_tree(actor, d.organization_id, d.region_code) or can_dispatch_directly(actor, d.unit)):
         raise PermissionDenied(_("Only the organisation that sent this unit can change its dispatch."))
     if d.status in ENDED:
         raise Conflict(_("This dispatch has ended (%(s)s).") % {"s": d.get_status_display()}, code="dispatch_ended")
@@ -675,7 +707,8 @@ def visible_unit_requests(actor: Actor) -> QuerySet:
     qs = UnitRequest.objects.select_related("unit", "incident", "organization", "owner")
     if actor.is_platform_admin:
         return qs
-    return qs.filter(Q(organization_id__in=actor.org_ids) | Q(owner_id__in=actor.org_ids))
+    return qs.filter(tree_q(actor, "organization", "region_code")
+                     | tree_q(actor, "owner", "region_code", "unit__region_code"))
 
 
 def _request_event(r: UnitRequest, at: dt.datetime, dispatch_id=None) -> None:
@@ -721,7 +754,7 @@ def respond_unit_request(actor: Actor, request_id: int, *, accept: bool, note: s
     if r is None:
         raise NotFound(_("Unit request not found."))
     r = UnitRequest.objects.select_for_update().select_related("unit", "incident", "incident__type").get(pk=r.pk)
-    if not (actor.is_platform_admin or r.owner_id in actor.org_ids):
+    if not in_tree(actor, r.owner_id, r.region_code, r.unit.region_code):
         raise PermissionDenied(_("Only the unit's owner can answer this request."))
     if r.status != UnitRequestStatus.REQUESTED:
         raise Conflict(_("This request was already answered (%(s)s).") % {"s": r.get_status_display()},

@@ -35,6 +35,7 @@ from siaga.core.errors import ServiceError
 from siaga.core.permissions import Actor
 
 from .models import Dispatch, Unit
+from .services import _dispatch_q, tree_q
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -176,9 +177,7 @@ def stats_dispatches(actor: Actor) -> QuerySet:
     qs = Dispatch.objects.all()
     if actor.is_platform_admin:
         return qs
-    ids = actor.org_ids
-    return qs.filter(Q(organization_id__in=ids) | Q(unit__organization_id__in=ids)
-                     | Q(unit__dispatch_center_id__in=ids))
+    return qs.filter(_dispatch_q(actor))
 
 
 def stats_units(actor: Actor) -> QuerySet:
@@ -187,8 +186,7 @@ def stats_units(actor: Actor) -> QuerySet:
     qs = Unit.objects.select_related("station")
     if actor.is_platform_admin:
         return qs
-    ids = actor.org_ids
-    return qs.filter(Q(organization_id__in=ids) | Q(dispatch_center_id__in=ids))
+    return qs.filter(tree_q(actor, "organization", "region_code") | tree_q(actor, "dispatch_center", "region_code"))
 
 
 def dispatches_in(actor: Actor, filters: Filters) -> QuerySet:

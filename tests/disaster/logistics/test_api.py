@@ -228,6 +228,7 @@ class TestShipmentIsolation(OrgIsolationSpec):
     detail_urls = ["/api/disaster/logistics/shipments/{id}"]
     write_requests = [("post", "/api/disaster/logistics/shipments/{id}/in-transit", {}),
                       ("post", "/api/disaster/logistics/shipments/{id}/receive", {"lines": []})]
+    page_urls = ["/bencana/logistik/pengiriman/{id}/"]
 
     def make_record(self, org):
         from siaga.disaster.logistics.models import ShipmentLine

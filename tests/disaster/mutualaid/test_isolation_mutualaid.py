@@ -35,6 +35,13 @@ class TestMutualAidRequestIsolation(OrgIsolationSpec):
         ("post", BASE + "/{id}/return", {}),
         ("post", BASE + "/{id}/consume", {}),
     ]
+    page_urls = ["/bencana/bantuan-antarprovinsi/{id}/"]
+    page_posts = [("/bencana/bantuan-antarprovinsi/{id}/langkah/", {"action": "decline", "note": "Tidak bisa"}),
+                  ("/bencana/bantuan-antarprovinsi/{id}/langkah/", {"action": "cancel", "note": ""}),
+                  ("/bencana/bantuan-antarprovinsi/{id}/surat/", {"kind": "request_letter", "file": b"%PDF-1.4\n%%EOF\n"})]
+
+    def page_text(self, record):
+        return record.purpose or None
 
     def make_record(self, org):
         return _request(org)
@@ -63,6 +70,7 @@ class TestMutualAidLetterIsolation(OrgIsolationSpec):
     role = "disaster_manager"
     # The letter gets its request's id as its own, so one {id} fills both places of the download path.
     detail_urls = [BASE + "/{id}/letters/{pk}"]
+    page_urls = ["/bencana/bantuan-antarprovinsi/{record.request_id}/surat/{id}/"]
 
     def make_record(self, org):
         r = _request(org)

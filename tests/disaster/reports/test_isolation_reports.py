@@ -62,6 +62,8 @@ class TestReportsEventIsolation(OrgIsolationSpec):
          {"sector": "wash", "activity": "Air bersih", "region_code": "35.16.01", "reached": 5,
           "start_date": "2026-01-01"}),
     ]
+    page_urls = ["/bencana/laporan/{id}/", "/bencana/laporan/{id}/sitrep/", "/bencana/laporan/{id}/sitrep.csv", "/bencana/laporan/{id}/3w/",
+                 "/bencana/laporan/{id}/3w-hxl.csv"]
 
     def make_record(self, org):
         return _event(org)
@@ -102,6 +104,7 @@ class TestIssuedSitrepIsolation(OrgIsolationSpec):
     role = "disaster_manager"
     detail_urls = ["/api/disaster/reports/sitreps/{id}", "/api/disaster/reports/sitreps/{id}/export/pdf",
                    "/api/disaster/reports/sitreps/{id}/export/xlsx"]
+    page_urls = ["/bencana/laporan/terbit/{id}/", "/bencana/laporan/terbit/{id}.csv"]
 
     def make_record(self, org):
         report = _report(org)
@@ -142,6 +145,10 @@ class TestHqIsolation(OrgIsolationSpec):
         _tok, raw = tokens.issue(Membership.objects.get(user=me), "hq")
         return {"client": Client(headers={"Authorization": f"Bearer {raw}"}), "mine": _event(mine),
                 "theirs": _event(theirs)}
+
+    def client_for_user(self, user):  # the HQ endpoint is read by systems holding an API token
+        _tok, raw = tokens.issue(Membership.objects.get(user=user), "hq")
+        return Client(headers={"Authorization": f"Bearer {raw}"})
 
     def make_record(self, org):
         return _event(org)

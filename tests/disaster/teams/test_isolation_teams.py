@@ -39,6 +39,7 @@ class TestTeamIsolation(OrgIsolationSpec):
     write_requests = [("put", "/api/disaster/teams/teams/{id}", {"name": "Diambil alih", "kind": "other"}),
                       ("put", "/api/disaster/teams/teams/{id}/members/{pk}", {"role": "leader"}),
                       ("delete", "/api/disaster/teams/teams/{id}/members/{pk}", {})]
+    page_urls = ["/bencana/tim/regu/{id}/"]
 
     def make_record(self, org):
         team = Team.objects.create(organization=org, region_code=org.region_code, name="SATGANA")

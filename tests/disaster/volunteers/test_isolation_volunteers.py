@@ -27,6 +27,7 @@ class TestVolunteerIsolation(OrgIsolationSpec):
     write_requests = [("patch", BASE + "/{id}", {"availability_notes": "Diambil alih"}),
                       ("post", BASE + "/{id}/status", {"status": "deployed"}),
                       ("post", BASE + "/{id}/certificates", {"name": "Sertifikat", "issued_on": "2025-01-01"})]
+    page_urls = ["/bencana/relawan/{id}/"]
 
     def make_record(self, org):
         return _volunteer(org)
@@ -67,6 +68,7 @@ class TestMatchCandidateIsolation(OrgIsolationSpec):
     detail_urls = [BASE + "/candidates/{id}"]
     write_requests = [("post", BASE + "/candidates/{id}/dismiss", {}),
                       ("post", BASE + "/candidates/{id}/merge", {"keep_id": 0})]
+    page_posts = [("/bencana/relawan/duplikat/{id}/", {"action": "dismiss"}), ("/bencana/relawan/duplikat/{id}/", {"action": "merge", "keep_id": "0"})]
 
     def make_record(self, org):
         return MatchCandidate.objects.create(volunteer=_volunteer(org, "Soeparman"), other=_volunteer(org), score=90,

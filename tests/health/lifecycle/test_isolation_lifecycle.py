@@ -43,6 +43,10 @@ class TestPregnancyIsolation(_Spec):
         ("post", "/api/health/lifecycle/pregnancies/{id}/visits", {"visit_date": "2025-03-01"}),
         ("post", "/api/health/lifecycle/pregnancies/{id}/end", {"outcome": "live_birth", "ended_on": "2025-09-01"}),
     ]
+    page_urls = ["/posyandu/layanan/ibu-hamil/{id}/"]
+
+    def page_text(self, record):
+        return record.person.name
 
     def make_record(self, org):
         mother = _person(org, birth_date=dt.date(1996, 2, 2))
@@ -79,6 +83,7 @@ class TestPersonServicesIsolation(_Spec):
         ("post", "/api/health/lifecycle/persons/{id}/vitamin-a", {"given_on": "2025-02-10"}),
         ("post", "/api/health/lifecycle/persons/{id}/screenings", {"screened_on": "2025-02-10", "weight_g": 20000}),
     ]
+    page_urls = ["/posyandu/layanan/warga/{id}/imunisasi/", "/posyandu/layanan/warga/{id}/skrining/"]
 
     def make_record(self, org):
         return _person(org)

@@ -41,6 +41,7 @@ class TestPlanIsolation(_Spec):
                        {"intervention": "x", "start_month": 1, "end_month": 2}),
                       ("post", "/api/health/plans/plans/{id}/approve", {}),
                       ("post", "/api/health/plans/plans/{id}/close", {})]
+    page_urls = ["/posyandu/rencana/{id}/"]
 
     def make_record(self, org):
         plan = WorkPlan.objects.create(organization=org, posyandu=_posyandu(org), region_code=org.region_code,

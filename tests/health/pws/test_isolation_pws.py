@@ -34,6 +34,7 @@ class TestPwsKelurahanIsolation(OrgIsolationSpec):
     org_kind = "posyandu"
     detail_urls = ["/api/health/pws/areas/{id}", "/api/health/pws/areas/{id}/trend",
                    "/api/health/pws/areas/{id}/follow-up"]
+    page_urls = ["/posyandu/pws/wilayah/{id}/", "/posyandu/pws/wilayah/{id}/tindak-lanjut/"]
 
     def make_record(self, org):
         return SimpleNamespace(pk=_posyandu(org).region_code)
