@@ -26,7 +26,8 @@ from siaga.core import audit
 from siaga.core.errors import Conflict, NotFound, ServiceError
 from siaga.core.events import emit
 from siaga.core.models import AuditLog
-from siaga.core.permissions import Actor, PermissionDenied, region_overlap_q, scopes_overlap
+from siaga.core.permissions import Actor, PermissionDenied, region_overlap_q, tree_q
+from siaga.core.permissions import in_tree as _in_orgs
 
 from . import services
 from .models import (
@@ -210,35 +211,8 @@ def _require_any(actor: Actor, *perms: str) -> None:
         actor.require(perms[0])
 
 
-def tree_q(actor: Actor, org_field: str, *region_fields: str) -> Q:
-    """Rows whose org_field is the actor's own organisation (wherever they lie), or an organisation below it when
-    one of region_fields overlaps the actor's scope (a UDD serves several kab/kota: its own staff see all its rows;
-    a parent organisation scoped to one area sees its children's rows in that area only)."""
-    org_id = actor.organization_id
-    if org_id is None:
-        return Q(pk__in=[])
-    q = Q(**{org_field: org_id})
-    below = actor.org_ids - {org_id}
-    if below:
-        sub = Q(**{f"{org_field}__in": below})
-        if actor.scope_code:
-            area = Q(pk__in=[])
-            for f in region_fields or ("region_code",):
-                area |= region_overlap_q(f, actor.scope_code)
-            sub &= area
-        q |= sub
-    return q
 
 
-def _in_orgs(actor: Actor, org_id: int | None, *region_codes: str) -> bool:
-    """The Python twin of tree_q for one row: own organisation anywhere, one below it only in the actor's area."""
-    if actor.is_platform_admin:
-        return True
-    if org_id is None or org_id not in actor.org_ids:
-        return False
-    if org_id == actor.organization_id:
-        return True
-    return any(scopes_overlap(actor.scope_code, r or "") for r in (region_codes or ("",)))
 
 
 def _request_payload(req: BloodRequest) -> dict:

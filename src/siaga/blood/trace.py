@@ -20,7 +20,7 @@ from .models import BloodRequest, Component, ComponentEvent, Donation, IssueItem
 
 def _unit_visible_q(actor: Actor) -> Q:
     """Units held, collected, issued or received by our organisation (anywhere) or those below it (in our area)."""
-    from .services_issue import tree_q
+    from siaga.core.permissions import tree_q
 
     return (tree_q(actor, "organization", "region_code") | tree_q(actor, "origin_organization", "region_code")
             | tree_q(actor, "issue_items__issue__hospital", "issue_items__issue__region_code",

@@ -274,6 +274,37 @@ def region_overlap_q(field_name: str, scope_code: str) -> Q:
     )
 
 
+def tree_q(actor: Actor, org_field: str, *region_fields: str) -> Q:
+    """Rows whose org_field is the actor's own organisation, wherever they lie (a UDD serves several kab/kota,
+    ambulances cross borders), or an organisation below it when one of region_fields overlaps the actor's scope
+    ("" = national: everything). For capabilities whose own work crosses borders (blood, dispatch)."""
+    org_id = actor.organization_id
+    if org_id is None:
+        return Q(pk__in=[])
+    q = Q(**{org_field: org_id})
+    below = actor.org_ids - {org_id}
+    if below:
+        sub = Q(**{f"{org_field}__in": below})
+        if actor.scope_code:
+            area = Q(pk__in=[])
+            for f in region_fields or ("region_code",):
+                area |= region_overlap_q(f, actor.scope_code)
+            sub &= area
+        q |= sub
+    return q
+
+
+def in_tree(actor: Actor, org_id: int | None, *region_codes: str) -> bool:
+    """The Python twin of tree_q for one row: own organisation anywhere, one below it only in the actor's area."""
+    if actor.is_platform_admin:
+        return True
+    if org_id is None or org_id not in actor.org_ids:
+        return False
+    if org_id == actor.organization_id:
+        return True
+    return any(scopes_overlap(actor.scope_code, r or "") for r in (region_codes or ("",)))
+
+
 def actor_for(user, membership_id: int | None = None) -> Actor | None:
     """The actor for a user: the chosen membership, else the first active one; None if none."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -23,7 +23,7 @@ from siaga.core import audit
 from siaga.core.errors import Conflict, NotFound, ServiceError
 from siaga.core.events import emit
 from siaga.core.models import AuditLog, Organization
-from siaga.core.permissions import Actor, PermissionDenied, region_overlap_q, scopes_overlap
+from siaga.core.permissions import Actor, PermissionDenied, in_tree, tree_q
 from siaga.core.services import validate_region_code
 
 from . import crewing
@@ -89,34 +89,8 @@ def _user(actor: Actor):
 # --- reading ------------------------------------------------------------------------------------
 
 
-def tree_q(actor: Actor, org_field: str, *region_fields: str) -> Q:
-    """Rows whose org_field is the actor's own organisation (wherever they lie: ambulances cross borders), or an
-    organisation below it when one of region_fields overlaps the actor's scope ("" = national: everything)."""
-    org_id = actor.organization_id
-    if org_id is None:
-        return Q(pk__in=[])
-    q = Q(**{org_field: org_id})
-    below = actor.org_ids - {org_id}
-    if below:
-        sub = Q(**{f"{org_field}__in": below})
-        if actor.scope_code:
-            area = Q(pk__in=[])
-            for f in region_fields or ("region_code",):
-                area |= region_overlap_q(f, actor.scope_code)
-            sub &= area
-        q |= sub
-    return q
 
 
-def in_tree(actor: Actor, org_id: int | None, *region_codes: str) -> bool:
-    """The Python twin of tree_q for one row: own organisation anywhere, one below it only in the actor's area."""
-    if actor.is_platform_admin:
-        return True
-    if org_id is None or org_id not in actor.org_ids:
-        return False
-    if org_id == actor.organization_id:
-        return True
-    return any(scopes_overlap(actor.scope_code, r or "") for r in (region_codes or ("",)))
 
 
 def unit_visibility_q(actor: Actor) -> Q:
