@@ -125,9 +125,12 @@ def dead_letter(source: str, kind: str, reason: str, error: str, payload, *, fee
     """Keep a feed item that could not be used, in its own transaction (it must outlive a rolled-back import)."""
     if isinstance(payload, (bytes, bytearray)):
         payload = bytes(payload).decode("utf-8", "replace")
+    # PostgreSQL text cannot hold NUL; a hostile or broken item must still be kept, so NUL becomes U+FFFD.
+    payload = str(payload or "").replace("\x00", "\ufffd")
+    error, source = str(error).replace("\x00", "\ufffd"), str(source).replace("\x00", "\ufffd")
     with transaction.atomic():
-        item = FeedItemError.objects.create(source=source[:200], kind=kind, reason=reason, error=str(error),
-                                            payload=payload or "", feed_source=feed_source, warning=warning)
+        item = FeedItemError.objects.create(source=source[:200], kind=kind, reason=reason, error=error,
+                                            payload=payload, feed_source=feed_source, warning=warning)
         emit("feed.dead_letter", {"id": item.pk, "source": item.source, "kind": kind, "reason": reason,
                                   "error": item.error[:500]})
     return item
