@@ -58,12 +58,9 @@ class RateLimited(ServiceError):
 
 
 def client_ip(request) -> str:
-    proxies = int(getattr(settings, "SIAGA_TRUSTED_PROXIES", 0) or 0)
-    if proxies > 0:
-        chain = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(chain) >= proxies:
-            return chain[-proxies][:64]
-    return (request.META.get("REMOTE_ADDR") or "unknown")[:64]
+    from siaga.core.ratelimit import client_ip as _client_ip  # one reading of X-Forwarded-For for every limit
+
+    return _client_ip(request)
 
 
 def check_rate(request, *, bucket: str = "board", limit: tuple[int, int] | None = None) -> None:
