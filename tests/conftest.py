@@ -81,6 +81,29 @@ def actor_of():
     return actor_for
 
 
+# The data migrations that seed reference rows, as (module, function). A transactional test's flush removes these
+# rows; a test that needs them after another transactional test calls reseed_reference_data() (serialized_rollback
+# is not used: it collides with the content types an earlier flush has recreated).
+SEEDING_MIGRATIONS = (
+    ("siaga.callcenter.migrations.0002_seed_taxonomy", "seed"),
+    ("siaga.blood.migrations.0002_seed_reference_data", "seed"),
+    ("siaga.disaster.migrations.0002_seed_disaster_types", "forwards"),
+    ("siaga.disaster.logistics.migrations.0002_needs_items", "seed"),
+    ("siaga.disaster.volunteers.migrations.0003_seed_skills", "seed"),
+    ("siaga.disaster.readiness.migrations.0002_seed_border_zones", "forwards"),
+)
+
+
+def reseed_reference_data() -> None:
+    """Run every seeding data migration again against the live models; each keeps rows that exist."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in SEEDING_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
 def client_for(user, membership: Membership | None = None) -> Client:
     """A test client logged in as user, acting through membership (default: the user's first)."""
     c = Client()

@@ -489,7 +489,7 @@ def _write_in(spec_cls, org) -> tuple[list[dict], str | None]:
 
 
 @pytest.mark.timeout(300)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("capability", CAPABILITIES)
 def test_the_stream_withholds_another_organisations_events(capability, asgi_server, settings):
     """Writes in organisation A reach A's subscribers and none of B's, whatever B's role."""
@@ -497,7 +497,10 @@ def test_the_stream_withholds_another_organisations_events(capability, asgi_serv
     from siaga.core.permissions import actor_for
     from tests.servers import SSEClient, bearer
 
+    from tests.conftest import reseed_reference_data
+
     settings.SIAGA_SSE_HEARTBEAT = 0.2
+    reseed_reference_data()
     _regions()
     root_a = _org("pmi_branch", "", label="A")
     org_b = _org("pmi_branch", "35.16", label="B")
