@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "siaga.disaster.readiness",
     "siaga.health",
     "siaga.health.plans",
+    "siaga.annual",
     "siaga.web",
     "django.contrib.admin",
     "django.contrib.auth",

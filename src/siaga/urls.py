@@ -32,5 +32,6 @@ urlpatterns = [
     path("posyandu/pws/", include("siaga.health.urls_pws")),
     path("dukcapil/", include("siaga.health.urls_vital")),
     path("posyandu/", include("siaga.health.urls")),
+    path("laporan/tahunan/", include("siaga.annual.urls")),
     path("", include("siaga.web.urls")),
 ]

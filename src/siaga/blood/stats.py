@@ -138,6 +138,34 @@ def _outdated_ids(actor: Actor, p: Period, site_ids=None) -> set[int]:
     return set(ev.values_list("component_id", flat=True)) | set(disc.values_list("component_id", flat=True))
 
 
+def donations_in(actor: Actor, p: Period):
+    """Donations collected in the period by the actor's UDDs (the annual report lists them)."""
+    actor.require("blood.stats")
+    return _scoped(actor, Donation.objects.filter(collected_at__gte=p.start, collected_at__lt=p.end))
+
+
+def issued_in(actor: Actor, p: Period):
+    """Units issued in the period, less accepted returns: the bags served, as summary() counts them."""
+    actor.require("blood.stats")
+    return _issued_items(actor, p)
+
+
+def outdated_in(actor: Actor, p: Period) -> dict[int, dt.datetime]:
+    """Outdated units of the period, each with the first moment it was recorded as expired."""
+    actor.require("blood.stats")
+    ids = _outdated_ids(actor, p)
+    when: dict[int, dt.datetime] = {}
+    for cid, at in (ComponentEvent.objects.filter(component_id__in=ids, to_status="expired")
+                    .values_list("component_id", "at")):
+        if p.start <= at < p.end and (cid not in when or at < when[cid]):
+            when[cid] = at
+    for cid, at in (Discard.objects.filter(component_id__in=ids, reason=DiscardReason.EXPIRED)
+                    .values_list("component_id", "discarded_at")):
+        if p.start <= at < p.end and (cid not in when or at < when[cid]):
+            when[cid] = at
+    return when
+
+
 # --- the figures ----------------------------------------------------------------------------------
 
 

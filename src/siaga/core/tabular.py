@@ -70,25 +70,32 @@ def _cell(ws, value, font=None):
 def xlsx_bytes(columns, rows, *, tz: ZoneInfo, zone: str, sheet: str, info: list[tuple[str, str]],
                free_text: set[str] = frozenset()) -> bytes:
     """An XLSX workbook: the rows on one sheet, `info` (period, zone, definitions...) on a second."""
+    return xlsx_workbook([(sheet, columns, rows)], tz=tz, zone=zone, info=info, free_text=free_text)
+
+
+def xlsx_workbook(sheets, *, tz: ZoneInfo, zone: str, info: list[tuple[str, str]],
+                  free_text: set[str] = frozenset()) -> bytes:
+    """An XLSX workbook with one sheet per (name, columns, rows), then `info` on a last sheet."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
     bold = Font(bold=True)
-    ws.append([_cell(ws, name, font=bold) for name in header(columns, zone)])
-    for row in rows:
-        out = []
-        for c in columns:
-            value = row.get(c)
-            if isinstance(value, dt.datetime):
-                cell = WriteOnlyCell(ws, value=value.astimezone(tz).replace(tzinfo=None))
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
-            else:
-                cell = _cell(ws, guard(c, value, free_text))
-            out.append(cell)
-        ws.append(out)
+    for sheet, columns, rows in sheets:
+        ws = wb.create_sheet(sheet[:31])
+        ws.append([_cell(ws, name, font=bold) for name in header(columns, zone)])
+        for row in rows:
+            out = []
+            for c in columns:
+                value = row.get(c)
+                if isinstance(value, dt.datetime):
+                    cell = WriteOnlyCell(ws, value=value.astimezone(tz).replace(tzinfo=None))
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                else:
+                    cell = _cell(ws, guard(c, value, free_text))
+                out.append(cell)
+            ws.append(out)
     info_ws = wb.create_sheet("info")
     for label, value in info:
         info_ws.append([_cell(info_ws, label, font=bold), _cell(info_ws, value)])

@@ -87,6 +87,7 @@ NAVIGATION: dict[str, list[NavEntry]] = {
                      NavEntry(_("Road closures"), "routing:closures", "⛔")],
     "organization.view": [NavEntry(_("Organisations"), "web:organizations", "▦", also=("web:organization",))],
     "region.view": [NavEntry(_("Regions"), "web:regions", "⌕")],
+    "dashboard.view": [NavEntry(_("Annual report"), "annual:year", "▧", also=("annual:records",))],
     "audit.view": [NavEntry(_("Audit trail"), "web:audit", "☰")],
     "membership.manage": [NavEntry(_("API tokens"), "web:tokens", "⚿")],
     STAFF: [NavEntry(_("Admin"), "admin:index", "⚙")],

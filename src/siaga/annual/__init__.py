@@ -1,0 +1,1 @@
+"""The year in one page: an organisation's year across every capability, month by month, traceable to records."""

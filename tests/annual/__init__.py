@@ -1,0 +1,1 @@
+"""Tests of the annual report (the year in one page)."""
