@@ -94,3 +94,18 @@ def test_refusals_leave_an_audit_record_and_change_nothing(blood, make_donor, ma
         services.find_donation(blood.officer, "G123 49 8654321 00 K")
     assert AuditLog.objects.filter(action="refused", model="blood.donation",
                                    changes__code__1="din_check_mismatch").exists()
+
+
+@pytest.mark.parametrize("local_time", ["07:30", "12:34", "23:45"])
+def test_the_next_eligible_date_counts_a_donation_made_at_any_hour_of_the_day(blood, make_donation, make_donor,
+                                                                              local_time, time_machine):
+    """A donation in the afternoon once left the donor eligible again the same day (the check looked at noon)."""
+    from zoneinfo import ZoneInfo
+
+    hh, mm = map(int, local_time.split(":"))
+    at = dt.datetime(2026, 5, 20, hh, mm, tzinfo=ZoneInfo("Asia/Jakarta"))
+    time_machine.move_to(at + dt.timedelta(minutes=10), tick=False)
+    donor = make_donor()
+    make_donation(donor=donor, at=at)
+    donor.refresh_from_db()
+    assert donor.next_eligible_on == dt.date(2026, 5, 20) + dt.timedelta(days=60)

@@ -190,7 +190,8 @@ def next_eligible_date(donor: Donor, *, procedure: str = Procedure.WHOLE_BLOOD,
                        on: dt.date | None = None) -> dt.date | None:
     """The first day the donor's age, intervals and deferrals allow `procedure`; None if that day never comes."""
     on = on or timezone.localdate()
-    at = timezone.make_aware(dt.datetime.combine(on, dt.time(12)))
+    # The end of the day: a donation earlier that day (even this afternoon) is history the intervals count.
+    at = timezone.make_aware(dt.datetime.combine(on, dt.time(23, 59, 59)))
     # Measurements are left out: they are "not measured" refusals with no date, which say nothing about time.
     refusals = check(donor, at=at, procedure=procedure, bag_volume_ml=None)
     if any(r.code in ("deferred_permanently", "age_years_high") for r in refusals):
