@@ -89,6 +89,29 @@ def asgi_server(transactional_db):
         server.stop()
 
 
+# --- what scale-out needs --------------------------------------------------------------------------------
+
+
+def scaleout_missing(*, postgres: bool = True) -> list[str]:
+    """The settings this run lacks for scale-out tests: the Redis bus, and PostgreSQL unless postgres=False."""
+    from django.conf import settings
+    from django.db import connection
+
+    missing = []
+    if not settings.SIAGA_BUS.startswith("redis://"):
+        missing.append("SIAGA_BUS=redis://... (and a running Redis)")
+    if postgres and connection.vendor != "postgresql":
+        missing.append("DATABASE_URL=postgres://...")
+    return missing
+
+
+def skip_without_scaleout(*, postgres: bool = True) -> None:
+    """Skip the calling test or fixture, naming what is missing, unless the run has the Redis bus (and PostgreSQL)."""
+    missing = scaleout_missing(postgres=postgres)
+    if missing:
+        pytest.skip("needs " + " and ".join(missing))
+
+
 # --- separate process ----------------------------------------------------------------------------------
 
 

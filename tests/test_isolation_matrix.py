@@ -119,7 +119,8 @@ def _environment(spec: type):
                 from siaga.health import services
                 from tests.health.lifecycle.conftest import TODAY
 
-                mp.setattr(services, "today_local", lambda: TODAY)
+                mp.setattr(services, "today_local", lambda region_code="": TODAY)
+                mp.setattr(services, "latest_allowed_date", lambda: TODAY)
             yield
     finally:
         mp.undo()

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from siaga.core import bus, services, tokens
 from siaga.core.models import OutboxEvent
 from siaga.core.permissions import actor_for
-from tests.servers import SSEClient, asgi_server, bearer  # noqa: F401
+from tests.servers import SSEClient, asgi_server, bearer, skip_without_scaleout  # noqa: F401
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -25,8 +25,7 @@ def fresh_listener():
 
 @pytest.fixture
 def redis_bus():
-    if not django_settings.SIAGA_BUS.startswith("redis://"):
-        pytest.skip("needs SIAGA_BUS=redis://... and a running Redis")
+    skip_without_scaleout(postgres=False)
     return django_settings.SIAGA_BUS
 
 

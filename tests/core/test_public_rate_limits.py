@@ -1,8 +1,12 @@
 """Rate limits on the public endpoints without a login: per client address, counted in the shared cache."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from siaga.callcenter import public
 from siaga.core import ratelimit
@@ -58,3 +62,34 @@ def test_the_rule_reads_count_and_seconds(settings):
     settings.SIAGA_PUBLIC_RATE_LIMITS = {"cap_feed": "5/10"}
     assert ratelimit.rule("cap_feed") == (5, 10)
     assert ratelimit.rule("unknown") == (60, 60)
+
+
+# 45 s into a one-minute window (epoch minutes start on the UTC minute): it ends in 15 s.
+INSIDE_A_WINDOW = dt.datetime(2026, 3, 10, 8, 0, 45, tzinfo=dt.timezone.utc)
+
+
+def test_the_counter_counts_per_key_in_a_fixed_window_and_says_when_it_ends():
+    with time_machine.travel(INSIDE_A_WINDOW, tick=False) as clock:
+        assert [ratelimit.hit("t:a", (2, 60)) for _ in range(3)] == [0, 0, 16]
+        assert ratelimit.hit("t:b", (2, 60)) == 0  # another key, another count
+        clock.shift(15)  # the next window
+        assert ratelimit.hit("t:a", (2, 60)) == 0
+
+
+def test_the_blood_boards_limit_is_counted_by_the_same_counter(db, settings):
+    """The board keeps its own message and 429s; when to retry is the end of the window, as for every limit."""
+    settings.SIAGA_BLOOD_PUBLIC_RATE = "2/60"
+    c = _from("203.0.113.20")
+    with time_machine.travel(INSIDE_A_WINDOW, tick=False):
+        assert [c.get("/darah/stok/data.json").status_code for _ in range(2)] == [200, 200]
+        r = c.get("/darah/stok/data.json")
+        assert r.status_code == 429
+        error = r.json()["error"]
+        assert error["code"] == "rate_limited" and error["details"] == {"retry_after": 16}
+        with translation.override("id"):
+            assert error["message"] == translation.gettext(
+                "Too many requests; the board refreshes by itself, please wait a moment.")
+        live = c.get("/darah/stok/live")  # the board's live stream counts in the same bucket
+        assert (live.status_code, live["Retry-After"]) == (429, "16")
+        assert c.get("/api/blood/public/stock").status_code == 429
+        assert _from("203.0.113.21").get("/darah/stok/data.json").status_code == 200

@@ -40,7 +40,7 @@ def test_a_stunted_child_is_classified_stunted(hx):
 def test_a_measurement_in_the_future_is_refused(hx):
     child = hx.child(birth_date=BORN)
     with pytest.raises(ServiceError) as exc:
-        _record(hx, child, services.today_local() + dt.timedelta(days=1), 9000, 750)
+        _record(hx, child, services.latest_allowed_date() + dt.timedelta(days=1), 9000, 750)
     assert exc.value.code == "future_date"
     assert not Measurement.objects.exists()
 

@@ -13,15 +13,13 @@ import time
 
 import httpx
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from siaga.callcenter.models import Incident
 from siaga.core import tokens
 from siaga.core.models import IdempotencyRecord, Membership, OutboxEvent
 from siaga.dispatch.models import Dispatch
 from tests.dispatch.conftest import fleet, taxonomy  # noqa: F401  (fixtures)
-from tests.servers import SSEClient, bearer, start_server_process, start_worker_process
+from tests.servers import SSEClient, bearer, skip_without_scaleout, start_server_process, start_worker_process
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.timeout(600)]
 
@@ -37,13 +35,7 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster(django_db_setup, tmp_path_factory):
     """Servers A and B and one consumer, all on the test database and the Redis bus and queue."""
-    missing = []
-    if not settings.SIAGA_BUS.startswith("redis://"):
-        missing.append("SIAGA_BUS=redis://...")
-    if connection.vendor != "postgresql":
-        missing.append("DATABASE_URL=postgres://...")
-    if missing:
-        pytest.skip("scale-out tests need " + " and ".join(missing))
+    skip_without_scaleout()
     tmp = tmp_path_factory.mktemp("cluster")
     env = {"SIAGA_DISPATCH_ACK_SECONDS": str(ACK_SECONDS)}
     started = []

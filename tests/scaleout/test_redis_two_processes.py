@@ -4,14 +4,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from siaga.core import bus, services, tokens
 from siaga.core.models import OutboxEvent
 from siaga.core.permissions import actor_for
-from tests.servers import SSEClient, asgi_server, bearer, start_server_process  # noqa: F401
+from tests.servers import SSEClient, asgi_server, bearer, skip_without_scaleout, start_server_process  # noqa: F401
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.timeout(300)]
 
@@ -19,13 +17,7 @@ pytestmark = [pytest.mark.scaleout, pytest.mark.timeout(300)]
 @pytest.fixture
 def process_b(transactional_db, tmp_path):
     """A second `siaga serve` process on the same test database and Redis."""
-    missing = []
-    if not settings.SIAGA_BUS.startswith("redis://"):
-        missing.append("SIAGA_BUS=redis://...")
-    if connection.vendor != "postgresql":
-        missing.append("DATABASE_URL=postgres://...")
-    if missing:
-        pytest.skip("scale-out tests need " + " and ".join(missing))
+    skip_without_scaleout()
     server = start_server_process(tmp_path)
     try:
         yield server

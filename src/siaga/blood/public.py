@@ -19,7 +19,7 @@ from django.db import connections
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
-from siaga.core import bus
+from siaga.core import bus, ratelimit
 from siaga.core.errors import ServiceError, error_body
 
 from . import services
@@ -58,27 +58,15 @@ class RateLimited(ServiceError):
 
 
 def client_ip(request) -> str:
-    from siaga.core.ratelimit import client_ip as _client_ip  # one reading of X-Forwarded-For for every limit
-
-    return _client_ip(request)
+    return ratelimit.client_ip(request)  # one reading of X-Forwarded-For for every limit
 
 
 def check_rate(request, *, bucket: str = "board", limit: tuple[int, int] | None = None) -> None:
     """Count one request from the client's address in a fixed window; refuse past the limit (HTTP 429)."""
-    count, seconds = limit or rate_limit()
-    window = int(time.time() // seconds)
-    key = f"blood:public-rate:{bucket}:{client_ip(request)}:{window}"
-    if cache.add(key, 1, timeout=seconds + 1):
-        n = 1
-    else:
-        try:
-            n = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=seconds + 1)
-            n = 1
-    if n > count:
+    retry_after = ratelimit.hit(f"blood:public-rate:{bucket}:{client_ip(request)}", limit or rate_limit())
+    if retry_after:
         raise RateLimited(_("Too many requests; the board refreshes by itself, please wait a moment."),
-                          details={"retry_after": seconds})
+                          details={"retry_after": retry_after})
 
 
 def board(*, fresh: bool = False) -> dict:
@@ -123,7 +111,7 @@ async def stream(request):
         await _db(check_rate, request)
     except RateLimited as exc:
         response = JsonResponse(error_body(exc.code, exc.message, exc.details), status=429)
-        response["Retry-After"] = str(rate_limit()[1])
+        response["Retry-After"] = str(exc.details["retry_after"])
         return response
     slots = _stream_slot_key(ip)
     cache.add(slots, 0, timeout=3600)

@@ -16,6 +16,12 @@ import asyncio
 import json
 import os
 
+from django.conf import settings
+from django.http.cookie import parse_cookie
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
+
 STREAM_PATHS = ("/api/stream",)
 STREAM_SUFFIXES = ("/live",)
 EXEMPT_PREFIXES = ("/static/",)
@@ -23,6 +29,33 @@ EXEMPT_PREFIXES = ("/static/",)
 
 def _exempt(path: str) -> bool:
     return path in STREAM_PATHS or path.endswith(STREAM_SUFFIXES) or path.startswith(EXEMPT_PREFIXES)
+
+
+def language(scope) -> str:
+    """The language of an answer given before Django's middleware runs, chosen as LanguageMiddleware does.
+
+    The language cookie first; else, for the API only, Accept-Language (many Indonesian phones run an
+    English system language, so a browser's header is not a choice for pages); else Bahasa Indonesia.
+    """
+    headers: dict[bytes, list[str]] = {}
+    for name, value in scope.get("headers") or ():
+        headers.setdefault(name.lower(), []).append(value.decode("latin-1"))
+    supported = dict(settings.LANGUAGES)
+    chosen = parse_cookie("; ".join(headers.get(b"cookie", []))).get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in supported:
+        return chosen
+    accept = ",".join(headers.get(b"accept-language", []))
+    if accept and scope.get("path", "").startswith("/api/"):
+        for code, _quality in parse_accept_lang_header(accept):
+            if code == "*":
+                break
+            try:
+                chosen = translation.get_supported_language_variant(code)
+            except LookupError:
+                continue
+            if chosen in supported:
+                return chosen
+    return settings.LANGUAGE_CODE
 
 
 class InflightLimit:
@@ -54,10 +87,9 @@ class InflightLimit:
 
     async def _busy(self, scope, send):
         retry = max(1, int(self.wait))
-        # Bahasa Indonesia first, like every answer; the code is for programs.
-        body = json.dumps({"error": {"code": "server_busy",
-                                     "message": "Server sedang sangat sibuk. Coba lagi dalam beberapa detik; "
-                                                "dalam keadaan darurat hubungi 112.",
+        with translation.override(language(scope)):
+            message = _("The server is very busy. Try again in a few seconds; in an emergency, call 112.")
+        body = json.dumps({"error": {"code": "server_busy", "message": message,
                                      "details": {"retry_after": retry}}}).encode()
         await send({"type": "http.response.start", "status": 503,
                     "headers": [(b"content-type", b"application/json"), (b"retry-after", str(retry).encode()),

@@ -6,6 +6,9 @@ shared cache so every server process counts the same requests (Redis when scaled
 
     check(request, "report_status")      # inside a ninja operation: raises RateLimited (a ServiceError, 429)
 
+    hit(f"my-app:{bucket}:{ip}", (count, seconds))  # the counter itself, for a limit with its own answer
+
+
 Limits are "count/seconds" in settings.SIAGA_PUBLIC_RATE_LIMITS. The call center's report form keeps its own
 sliding-window limits per phone number in the database (siaga.callcenter.ratelimit).
 """
@@ -47,12 +50,17 @@ def client_ip(request) -> str:
     return _client_ip(request)
 
 
-def check(request, name: str) -> None:
-    """Count this request against the client's bucket `name`; raise RateLimited past the limit."""
-    count, seconds = rule(name)
+def hit(key: str, limit: tuple[int, int]) -> int:
+    """Count one hit on `key` in the current fixed window of limit = (count, seconds).
+
+    Returns 0 within the limit, else the seconds until the window ends (when to try again). Every
+    fixed-window limit in Siaga counts here, so each is shared by all server processes alike.
+    """
+    count, seconds = limit
+    seconds = max(1, int(seconds))
     now = time.time()
     window = int(now // seconds)
-    key = f"public-rate:{name}:{client_ip(request)}:{window}"
+    key = f"{key}:{window}"
     if cache.add(key, 1, timeout=seconds + 1):
         n = 1
     else:
@@ -62,7 +70,15 @@ def check(request, name: str) -> None:
             cache.set(key, 1, timeout=seconds + 1)
             n = 1
     if n > count:
-        raise RateLimited(int((window + 1) * seconds - now) + 1)
+        return int((window + 1) * seconds - now) + 1
+    return 0
+
+
+def check(request, name: str) -> None:
+    """Count this request against the client's bucket `name`; raise RateLimited past the limit."""
+    retry_after = hit(f"public-rate:{name}:{client_ip(request)}", rule(name))
+    if retry_after:
+        raise RateLimited(retry_after)
 
 
 def too_many(request, exc: RateLimited):

@@ -199,13 +199,13 @@ def _posyandu_out(p: Posyandu, person_count: int | None = None) -> dict:
     return {"id": p.pk, "organization_id": p.organization_id, "name": p.name, "region_code": p.region_code,
             "address": p.address, "schedule_day_of_month": p.schedule_day_of_month,
             "schedule_week_of_month": p.schedule_week_of_month, "schedule_weekday": p.schedule_weekday,
-            "next_session_date": p.next_session_date(services.today_local()), "person_count": person_count}
+            "next_session_date": p.next_session_date(services.today_local(p.region_code)), "person_count": person_count}
 
 
 def _person_out(p: Person, on: dt.date | None = None) -> dict:
     from .kms import completed_months
 
-    on = on or services.today_local()
+    on = on or services.today_local(p.region_code)
     return {"id": p.pk, "posyandu_id": p.posyandu_id, "name": p.name, "sex": p.sex, "birth_date": p.birth_date,
             "nik_masked": p.nik_masked, "region_code": p.region_code, "mother_name": p.mother_name,
             "age_days": max((on - p.birth_date).days, 0), "age_months": completed_months(p.birth_date, on)}
@@ -288,7 +288,8 @@ def list_persons(request, posyandu_id: int | None = None,
         qs = qs.filter(nik_hash=nik_mod.nik_hash(digits)) if digits.isdigit() and len(digits) == 16 else qs.filter(
             name__icontains=q.strip())
     if under_five:
-        qs = qs.filter(birth_date__gt=services.today_local() - dt.timedelta(days=growth.MAX_AGE_DAYS))
+        today = services.today_local(services.actor_region(request.auth))
+        qs = qs.filter(birth_date__gt=today - dt.timedelta(days=growth.MAX_AGE_DAYS))
     qs = qs.order_by("name", "pk")
     return {"count": qs.count(), "items": [_person_out(p) for p in qs[offset:offset + limit]]}
 

@@ -307,7 +307,7 @@ def _visit_out(v: AntenatalVisit) -> dict:
 
 def _pregnancy_out(p: Pregnancy, summary: rules.AncSummary | None = None) -> dict:
     summary = summary or rules.anc_summary(p)
-    today = services.today_local()
+    today = services.today_local(p.person.region_code)
     return {"id": p.pk, "person_id": p.person_id, "person_name": p.person.name, "posyandu_id": p.person.posyandu_id,
             "lmp_date": p.lmp_date, "edd": p.edd,
             "gestational_weeks": rules.gestational_age_days(p.lmp_date, today) // 7 if p.ongoing else None,

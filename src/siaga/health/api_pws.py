@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema
 
 from siaga.core.api import ErrorOut
 
-from . import dhis2, pws
+from . import dhis2, pws, services
 
 router = Router(tags=["health-pws"])
 
@@ -133,37 +133,39 @@ class DataValueSetOut(Schema):
 @router.get("/areas/{code}", response={200: AreaSummaryOut, **ERRORS},
             summary="Indicators of a kab/kota, kecamatan or kelurahan for a month, with the areas (or posyandu) below")
 def area_summary(request, code: str, month: str | None = MonthQ):
-    return pws.area_summary(request.auth, code, pws.parse_month(month))
+    return pws.area_summary(request.auth, code, pws.parse_month(month, region_code=code))
 
 
 @router.get("/areas/{code}/trend", response={200: AreaTrendOut, **ERRORS},
             summary="The area's indicators for the 12 months up to a month")
 def area_trend(request, code: str, month: str | None = MonthQ):
-    return pws.area_trend(request.auth, code, pws.parse_month(month))
+    return pws.area_trend(request.auth, code, pws.parse_month(month, region_code=code))
 
 
 @router.get("/areas/{code}/map", response={200: dict, **ERRORS},
             summary="GeoJSON of the kelurahan of a kab/kota or kecamatan with one indicator's value (choropleth)")
 def area_map(request, code: str, indicator: IndicatorName = "stunting", month: str | None = MonthQ):
-    return pws.area_map(request.auth, code, indicator, pws.parse_month(month))
+    return pws.area_map(request.auth, code, indicator, pws.parse_month(month, region_code=code))
 
 
 @router.get("/areas/{code}/follow-up", response={200: FollowUpOut, **ERRORS},
             summary="Children of the area needing follow-up, by name (kader and health workers only)")
 def area_follow_up(request, code: str, month: str | None = MonthQ):
-    return pws.follow_up(request.auth, pws.parse_month(month), code=code)
+    return pws.follow_up(request.auth, pws.parse_month(month, region_code=code), code=code)
 
 
 @router.get("/posyandu/{posyandu_id}", response={200: PosyanduSummaryOut, **ERRORS},
             summary="One posyandu's indicators for a month and its 12-month trend")
 def posyandu_summary(request, posyandu_id: int, month: str | None = MonthQ):
-    return pws.posyandu_summary(request.auth, posyandu_id, pws.parse_month(month))
+    ym = pws.parse_month(month, region_code=services.actor_region(request.auth))
+    return pws.posyandu_summary(request.auth, posyandu_id, ym)
 
 
 @router.get("/posyandu/{posyandu_id}/follow-up", response={200: FollowUpOut, **ERRORS},
             summary="Children of one posyandu needing follow-up, by name (kader and health workers only)")
 def posyandu_follow_up(request, posyandu_id: int, month: str | None = MonthQ):
-    return pws.follow_up(request.auth, pws.parse_month(month), posyandu_id=posyandu_id)
+    ym = pws.parse_month(month, region_code=services.actor_region(request.auth))
+    return pws.follow_up(request.auth, ym, posyandu_id=posyandu_id)
 
 
 @router.get("/export/dhis2", response={200: DataValueSetOut, **ERRORS},

@@ -35,7 +35,7 @@ def load(actor, organization_code: str, children: int = 40, months: int = 6, see
     if posyandu.persons.exists():
         return posyandu
     rng = random.Random(seed)
-    today = services.today_local()
+    today = services.today_local(posyandu.region_code)
     district = org.region_code.replace(".", "")[:6]
     t = growth.tables()
     for i in range(children):

@@ -410,7 +410,7 @@ def export_posyandu_month(actor: Actor, posyandu_id: int, month: str, *, include
     actor.require("health.export")
     posyandu = services.get_posyandu(actor, posyandu_id)
     first, last = parse_month(month)
-    if first > services.today_local():
+    if first > services.latest_allowed_date():
         raise ServiceError(_("That month has not begun."), code="future_date", details={"field": "month"})
     persons_q = services.visible_persons(actor).filter(posyandu=posyandu).filter(
         Q(measurements__measured_on__range=(first, last)) | Q(immunisations__given_on__range=(first, last))

@@ -182,13 +182,17 @@ def present(actor: Actor, ind: indicators.MonthIndicators) -> dict:
     return {**counts, "rates": rates, "suppressed": suppressed}
 
 
-def parse_month(value: str | None, today=None) -> tuple[int, int]:
-    """"YYYY-MM" (default: this month) -> (year, month); a month after this one is refused."""
-    from .services import today_local
+def parse_month(value: str | None, today=None, *, region_code: str = "") -> tuple[int, int]:
+    """"YYYY-MM" (default: this month where region_code is) -> (year, month); a month after this one is refused.
 
-    today = today or today_local()
+    "This one" is the month in WIT, the easternmost zone, so no one's current month is refused.
+    """
+    from .services import latest_allowed_date, today_local
+
     if not value:
+        today = today or today_local(region_code)
         return today.year, today.month
+    today = today or latest_allowed_date()
     m = re.match(r"^(\d{4})-?(\d{2})$", value.strip())
     if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 2000:
         raise ServiceError(_("Give the month as YYYY-MM, e.g. 2025-02."), code="invalid_month",
@@ -375,9 +379,10 @@ def follow_up(actor: Actor, ym: tuple[int, int], *, code: str | None = None, pos
     rows = {r["person_id"]: r for r in indicators.follow_up_children(persons, measurements, *ym)}
     # Overdue doses by the national schedule, on the month's last day (today for this month).
     from .lifecycle import immunisation_due_list
-    from .services import today_local
+    from .services import actor_region, today_local
 
-    on = min(last, today_local())
+    where = area.code if area else posyandu.region_code if posyandu else actor_region(actor)
+    on = min(last, today_local(where))
     overdue = {}
     for due in immunisation_due_list(persons.select_related("posyandu"), on):
         doses = [str(d.label) for d in due.doses if d.state == "overdue"]

@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from siaga.callcenter.stats import zone_for_region
 from siaga.core import audit
 from siaga.core.errors import Conflict, NotFound, ServiceError
 from siaga.core.events import emit
@@ -49,6 +51,8 @@ LENGTH_HEIGHT_MM_RANGE = (200, 2_500)
 # Under five: beyond 10 SD from the WHO median (after WHO's sd23 extrapolation) is not a real child.
 IMPOSSIBLE_ABS_Z = 10.0
 GROWTH_MAX_AGE_DAYS = growth.MAX_AGE_DAYS
+# WIT (UTC+9): Maluku and Papua, where the date turns first.
+EASTERNMOST_ZONE = ZoneInfo("Asia/Jayapura")
 
 _AUDIT_HIDDEN = {"nik", "nik_hash"}
 
@@ -70,9 +74,29 @@ def _audit_updated(actor: Actor, obj, before: dict) -> None:
         audit.record(actor, AuditLog.Action.UPDATE, obj, changes)
 
 
-def today_local() -> dt.date:
-    """Today in the server's zone; Indonesia's zones are all ahead of UTC, so a kader's today is never refused."""
-    return (timezone.now() + dt.timedelta(hours=9)).date()
+def today_local(region_code: str = "") -> dt.date:
+    """Today where the region is (WIB, WITA or WIT by province; "" is the server's zone, WIB).
+
+    Due lists, "this month", default dates and ages use it: from 15:00 to 17:00 UTC it is still one date
+    in Jakarta and already the next in Jayapura. Refusing typed dates uses latest_allowed_date() instead.
+    """
+    return timezone.localtime(timezone.now(), zone_for_region(region_code)).date()
+
+
+def latest_allowed_date() -> dt.date:
+    """The latest date anyone may type: today in WIT, the easternmost zone, where the date turns first.
+
+    Typed dates are refused against this, not against the record's own zone, so that no kader's today
+    is ever refused whatever region a record carries; the price is that for two hours a night a WIB
+    kader may type tomorrow's date.
+    """
+    return timezone.localtime(timezone.now(), EASTERNMOST_ZONE).date()
+
+
+def actor_region(actor: Actor) -> str:
+    """The region whose today an actor's lists default to: their organisation's, else their scope."""
+    org = actor.organization
+    return (org.region_code if org is not None else "") or actor.scope_code or ""
 
 
 def _require_kelurahan(code: str) -> str:
@@ -186,8 +210,9 @@ def register_person(actor: Actor, *, posyandu_id: int, name: str, sex: str, birt
     if not name:
         raise ServiceError(_("The name is required."), code="name_required", details={"field": "name"})
     sex = _clean_sex(sex)
-    if birth_date > today_local():
-        raise ServiceError(_("The date of birth is in the future."), code="future_date", details={"field": "birth_date"})
+    if birth_date > latest_allowed_date():
+        raise ServiceError(_("The date of birth is in the future."), code="future_date",
+                           details={"field": "birth_date"})
     if birth_date < dt.date(1900, 1, 1):
         raise ServiceError(_("The date of birth is too far in the past."), code="invalid_birth_date",
                            details={"field": "birth_date"})
@@ -261,8 +286,8 @@ def get_session(actor: Actor, session_id: int) -> Session:
 def open_session(actor: Actor, *, posyandu_id: int, date: dt.date | None = None, note: str = "") -> Session:
     """Open the posyandu day; opening the same day again returns the session already open."""
     posyandu = _posyandu_for_record(actor, posyandu_id)
-    date = date or today_local()
-    if date > today_local():
+    date = date or today_local(posyandu.region_code)
+    if date > latest_allowed_date():
         raise ServiceError(_("A posyandu day cannot be opened in advance."), code="future_date")
     existing = Session.objects.filter(posyandu=posyandu, date=date).first()
     if existing is not None:
@@ -356,7 +381,7 @@ def assess(person: Person, measured_on: dt.date, weight_g: int | None, length_he
 def check_values(person: Person, measured_on: dt.date, weight_g: int | None, length_height_mm: int | None,
                  position: str = "", oedema: bool = False) -> growth.GrowthResult | None:
     """Refuse impossible values and bad dates; return the assessment (whose flags ask for confirmation)."""
-    if measured_on > today_local():
+    if measured_on > latest_allowed_date():
         raise ServiceError(_("The measurement date is in the future."), code="future_date",
                            details={"field": "measured_on"})
     if measured_on < person.birth_date:

@@ -83,7 +83,7 @@ def _audit_updated(actor: Actor, obj, before: dict) -> None:
 
 
 def _check_date(day: dt.date, field: str, person: Person | None = None, what: str = "") -> None:
-    if day > services.today_local():
+    if day > services.latest_allowed_date():
         raise ServiceError(_("The date is in the future."), code="future_date", details={"field": field})
     if person is not None and day < person.birth_date:
         raise ServiceError(_("The date is before the person's date of birth."), code="before_birth",
@@ -207,7 +207,7 @@ def register_pregnancy(actor: Actor, *, person_id: int, lmp_date: dt.date, gravi
     person = _person_for_record(actor, person_id)
     if person.sex != Sex.FEMALE:
         raise ServiceError(_("Only a woman can be registered as pregnant."), code="not_female")
-    today = services.today_local()
+    today = services.today_local(person.region_code)
     _check_date(lmp_date, "lmp_date", person)
     if (today - lmp_date).days > rules.MAX_GESTATION_DAYS:
         raise ServiceError(_("This HPHT is more than 45 weeks ago: record the pregnancy's outcome instead, or check "
@@ -378,7 +378,7 @@ def record_immunisation(actor: Actor, *, person_id: int, vaccine: str, dose_numb
                            details={"field": "dose_number"})
     if place not in ServicePlace.values:
         raise ServiceError(_("Unknown place."), code="invalid_place", details={"field": "place"})
-    if given_on > services.today_local():
+    if given_on > services.latest_allowed_date():
         raise ServiceError(_("The date is in the future."), code="future_date", details={"field": "given_on"})
     if given_on < person.birth_date:
         raise ServiceError(_("A dose cannot be given before the child's birth (%(date)s).")
@@ -568,13 +568,13 @@ def record_screening(actor: Actor, *, person_id: int, screened_on: dt.date, kind
 def immunisation_card(actor: Actor, person_id: int, on: dt.date | None = None,
                       grace_days: int | None = None) -> tuple[Person, rules.ImmunisationStatus]:
     person = services.get_person(actor, person_id)
-    return person, rules.immunisation_status(person, on or services.today_local(), grace_days)
+    return person, rules.immunisation_status(person, on or services.today_local(person.region_code), grace_days)
 
 
 def due_lists(actor: Actor, posyandu_id: int, on: dt.date | None = None, grace_days: int | None = None) -> dict:
     """What to give at a posyandu's next day (or on a given day): immunisation due/overdue, vitamin A, ANC."""
     posyandu = services.get_posyandu(actor, posyandu_id)
-    today = services.today_local()
+    today = services.today_local(posyandu.region_code)
     day = on or posyandu.next_session_date(today) or today
     persons = services.visible_persons(actor).filter(posyandu=posyandu)
     pregnancies = list(visible_pregnancies(actor).filter(person__posyandu=posyandu, outcome=PregnancyOutcome.ONGOING)

@@ -15,6 +15,7 @@ from siaga.geo.models import Region
 
 from . import growth, importer, services
 from .kms import completed_months
+from .lifecycle import add_months
 from .models import Measurement
 
 CATEGORY_CLASS = {
@@ -53,11 +54,13 @@ def index(request, actor):
     sessions = {}
     for s in services.visible_sessions(actor).filter(posyandu__in=posyandu).order_by("-date")[:200]:
         sessions.setdefault(s.posyandu_id, []).append(s)
-    today = services.today_local()
-    rows = [{"p": p, "kelurahan": names.get(p.region_code, p.region_code), "sessions": sessions.get(p.pk, [])[:3],
-             "next": p.next_session_date(today),
-             "children": p.persons.filter(active=True, birth_date__gt=today.replace(year=today.year - 5)).count()}
-            for p in posyandu]
+    rows = []
+    for p in posyandu:
+        today = services.today_local(p.region_code)
+        rows.append({"p": p, "kelurahan": names.get(p.region_code, p.region_code),
+                     "sessions": sessions.get(p.pk, [])[:3], "next": p.next_session_date(today),
+                     "children": p.persons.filter(active=True, birth_date__gt=add_months(today, -60)).count()})
+    today = services.today_local(services.actor_region(actor))
     return render(request, "health/index.html", {"rows": rows, "can_record": actor.has("health.record"),
                                                  "today": today})
 
@@ -91,7 +94,7 @@ def child_page(request, actor, person_id: int):
     for m in rows:
         m.chips = [(growth.category_label(k, getattr(m, f"category_{k}")), CATEGORY_CLASS.get(getattr(m, f"category_{k}"), ""))
                    for k in ("wfa", "lhfa", "wflh") if getattr(m, f"category_{k}")]
-    today = services.today_local()
+    today = services.today_local(person.region_code)
     return render(request, "health/child.html", {
         "person": person, "measurements": rows, "age_months": completed_months(person.birth_date, today),
         "config": {"texts": _js_texts(), "personId": person.pk, "api": "/api/health"},

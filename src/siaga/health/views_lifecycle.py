@@ -101,11 +101,11 @@ def _refusal(request, exc: ServiceError) -> dict:
 def index(request, actor):
     posyandu = list(services.visible_posyandu(actor).order_by("name"))
     names = _kelurahan_names(p.region_code for p in posyandu)
-    today = services.today_local()
     pregnant = dict(svc.visible_pregnancies(actor).filter(outcome=PregnancyOutcome.ONGOING)
                     .values("person__posyandu_id").annotate(n=Count("pk")).values_list("person__posyandu_id", "n"))
-    rows = [{"p": p, "kelurahan": names.get(p.region_code, p.region_code), "next": p.next_session_date(today),
-             "pregnant": pregnant.get(p.pk, 0)} for p in posyandu]
+    rows = [{"p": p, "kelurahan": names.get(p.region_code, p.region_code),
+             "next": p.next_session_date(services.today_local(p.region_code)), "pregnant": pregnant.get(p.pk, 0)}
+            for p in posyandu]
     return render(request, f"{TEMPLATE_DIR}/index.html", {"rows": rows})
 
 
@@ -160,10 +160,11 @@ def pregnancies_page(request, actor):
         qs = qs.filter(person__posyandu=selected)
     pregnancies = list(qs.order_by("edd"))
     summaries = rules.anc_summaries(pregnancies)
-    today = services.today_local()
-    ctx["rows"] = [{"p": p, "anc": summaries[p.pk], "weeks": rules.gestational_age_days(p.lmp_date, today) // 7,
+    ctx["rows"] = [{"p": p, "anc": summaries[p.pk],
+                    "weeks": rules.gestational_age_days(p.lmp_date, services.today_local(p.person.region_code)) // 7,
                     "flags": [rules.PREGNANCY_RISK_FLAGS[f] for f in p.risk_flags]} for p in pregnancies]
     if selected is not None and ctx["can_record"]:
+        today = services.today_local(selected.region_code)
         oldest = rules.add_months(today, -12 * 55)
         youngest = rules.add_months(today, -12 * 10)
         ctx["women"] = list(services.visible_persons(actor).filter(
@@ -207,7 +208,7 @@ def pregnancy_page(request, actor, pregnancy_id: int):
             return redirect("health_lifecycle:pregnancy", pregnancy_id=p.pk)
         p = svc.get_pregnancy(actor, pregnancy_id)
     privacy.log_view(actor, p.person, via=request.path)
-    today = services.today_local()
+    today = services.today_local(p.person.region_code)
     visits = list(p.visits.order_by("visit_date"))
     for v in visits:
         v.flag_labels = [rules.PREGNANCY_RISK_FLAGS[f] for f in v.risk_flags]
@@ -258,7 +259,7 @@ def card_page(request, actor, person_id: int):
         else:
             return redirect("health_lifecycle:card", person_id=person.pk)
     privacy.log_view(actor, person, via=request.path)
-    today = services.today_local()
+    today = services.today_local(person.region_code)
     _p, status = svc.immunisation_card(actor, person.pk, today)
     for i in status.items:
         i.key = f"{i.vaccine}:{i.dose}"
@@ -309,7 +310,7 @@ def screening_page(request, actor, person_id: int):
             messages.success(request, _("Screening recorded."))
             return redirect("health_lifecycle:screening", person_id=person.pk)
     privacy.log_view(actor, person, via=request.path)
-    today = services.today_local()
+    today = services.today_local(person.region_code)
     years = rules.age_years(person.birth_date, today)
     rows = list(svc.visible_screenings(actor).filter(person=person).order_by("-screened_on"))
     for s in rows:
@@ -336,8 +337,8 @@ def people_page(request, actor):
         qs = services.visible_persons(actor).filter(active=True)
         qs = qs.filter(nik_hash=nik_mod.nik_hash(digits)) if digits.isdigit() and len(digits) == 16 else qs.filter(
             Q(name__icontains=q))
-        today = services.today_local()
         for p in qs.select_related("posyandu").order_by("name")[:50]:
+            today = services.today_local(p.region_code)
             years = rules.age_years(p.birth_date, today)
             rows.append({"p": p, "years": years, "months": rules.age_months(p.birth_date, today),
                          "card": years < 6, "screening": rules.screening_kind_for_age(years) is not None})

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from siaga.core.errors import ServiceError
 from siaga.core.pages import page
 
-from . import pws
+from . import pws, services
 
 LIVE_EVENTS = "health.measurement_recorded health.session_closed health.person_registered health.import_completed"
 LEADER_REFRESH_SECONDS = 300
@@ -74,13 +74,13 @@ def _page_texts() -> dict:
             "mapError": _("The map could not be loaded."), "weighed": _("weighed")}
 
 
-def _month(request) -> tuple[int, int]:
-    """The month asked for; a bad or future one falls back to this month, with a message saying so."""
+def _month(request, region_code: str) -> tuple[int, int]:
+    """The month asked for; a bad or future one falls back to this month (where region_code is), saying so."""
     try:
-        return pws.parse_month(request.GET.get("month"))
+        return pws.parse_month(request.GET.get("month"), region_code=region_code)
     except ServiceError as exc:
         messages.warning(request, exc.message)
-        return pws.parse_month(None)
+        return pws.parse_month(None, region_code=region_code)
 
 
 @page()
@@ -96,7 +96,7 @@ def index(request, actor):
 
 @page()
 def area_page(request, actor, code: str):
-    ym = _month(request)
+    ym = _month(request, code)
     summary = pws.area_summary(actor, code, ym)
     trend = pws.area_trend(actor, code, ym)["months"]
     for row in summary["children"]:
@@ -121,7 +121,7 @@ def area_page(request, actor, code: str):
 
 @page()
 def posyandu_page(request, actor, posyandu_id: int):
-    ym = _month(request)
+    ym = _month(request, services.actor_region(actor))
     summary = pws.posyandu_summary(actor, posyandu_id, ym)
     ctx = {**_common(request, actor, ym), "posyandu": summary["posyandu"], "tiles": tiles(summary["indicators"]),
            "summary": summary, "children": [], "trend": _trend_config(summary["trend"]), "has_map": False,
@@ -133,7 +133,7 @@ def posyandu_page(request, actor, posyandu_id: int):
 
 
 def _follow_up(request, actor, *, code=None, posyandu_id=None):
-    ym = _month(request)
+    ym = _month(request, code or services.actor_region(actor))
     data = pws.follow_up(actor, ym, code=code, posyandu_id=posyandu_id)
     labels = pws.reason_labels()
     for row in data["items"]:

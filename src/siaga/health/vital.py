@@ -29,6 +29,7 @@ from siaga.core.permissions import Actor
 from siaga.core.services import validate_region_code
 
 from . import nik as nik_mod
+from . import services as health_services
 from .models import Sex
 from .models_vital import (
     BirthAttendant,
@@ -99,7 +100,7 @@ def _not_future(value, field: str) -> None:
             raise ServiceError(_("Give the time with its time zone."), code="naive_datetime", details={"field": field})
         future = value > now
     else:
-        future = value > (now + dt.timedelta(hours=9)).date()  # Indonesia's zones are all ahead of UTC
+        future = value > health_services.latest_allowed_date()  # today in WIT: no one's today is refused
     if future:
         raise ServiceError(_("This date is in the future."), code="future_date", details={"field": field})
 

@@ -26,6 +26,7 @@ TODAY = dt.date(2025, 10, 20)
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
-    """Hand-picked dates need a fixed today: the services refuse dates after it."""
-    monkeypatch.setattr(services, "today_local", lambda: TODAY)
+    """Hand-picked dates need a fixed today, in every zone: the services refuse dates after it."""
+    monkeypatch.setattr(services, "today_local", lambda region_code="": TODAY)
+    monkeypatch.setattr(services, "latest_allowed_date", lambda: TODAY)
     return TODAY

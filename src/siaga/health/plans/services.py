@@ -105,10 +105,10 @@ def _place(actor: Actor, *, posyandu_id: int | None = None, region_code: str = "
     return Place(actor.organization.pk, code, None)
 
 
-def _month(value: dt.date | None) -> dt.date:
-    today = health_services.today_local()
-    month = (value or today).replace(day=1)
-    if month > today:
+def _month(value: dt.date | None, region_code: str) -> dt.date:
+    """The first day of the month asked for, or of this month where the place is; a future month is refused."""
+    month = (value or health_services.today_local(region_code)).replace(day=1)
+    if month > health_services.latest_allowed_date():
         raise ServiceError(_("This month has not started yet."), code="future_date", details={"field": "period"})
     return month
 
@@ -120,7 +120,7 @@ def evidence(actor: Actor, *, posyandu_id: int | None = None, region_code: str =
              period: dt.date | None = None) -> dict[str, dict]:
     """Every indicator of the place for the month, with its numbers and how it compares with its target."""
     place = _place(actor, posyandu_id=posyandu_id, region_code=region_code)
-    month = _month(period)
+    month = _month(period, place.region_code)
     persons = health_services.visible_persons(actor)
     measurements = health_services.visible_measurements(actor)
     if place.posyandu is not None:
@@ -186,7 +186,7 @@ def record_problem(actor: Actor, *, title: str, indicator: str = Indicator.OTHER
             return existing  # a retry of a problem already recorded
     proof, month = {}, None
     if indicator != Indicator.OTHER:
-        month = _month(period)
+        month = _month(period, place.region_code)
         proof = evidence(actor, posyandu_id=posyandu_id, region_code=region_code, period=month)[indicator]
     elif not description.strip():
         raise ServiceError(_("Describe the problem when it is not one of the indicators."), code="required",
@@ -257,7 +257,7 @@ def _plan_for_write(actor: Actor, plan_id: int, *, editable: bool = True) -> Wor
 def create_plan(actor: Actor, *, year: int, title: str, posyandu_id: int | None = None,
                 region_code: str = "") -> WorkPlan:
     place = _place(actor, posyandu_id=posyandu_id, region_code=region_code, write=True)
-    this_year = health_services.today_local().year
+    this_year = health_services.today_local(place.region_code).year
     if not this_year - 1 <= int(year) <= this_year + 1:
         raise ServiceError(_("Plan for last year, this year or next year."), code="invalid_year",
                            details={"field": "year"})
@@ -436,7 +436,7 @@ def record_activity(actor: Actor, *, title: str, held_on: dt.date, kind: str = A
     if kind not in Activity.Kind.values:
         raise ServiceError(_("An entry is an activity or an innovation."), code="invalid_kind",
                            details={"field": "kind"})
-    if held_on is None or held_on > health_services.today_local():
+    if held_on is None or held_on > health_services.latest_allowed_date():
         raise ServiceError(_("This date is in the future."), code="future_date", details={"field": "held_on"})
     if participants is None or participants < 0:
         raise ServiceError(_("The number of participants cannot be negative."), code="invalid_amount",

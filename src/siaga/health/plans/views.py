@@ -44,12 +44,13 @@ def index(request, actor):
 @page("health.view")
 def posyandu_page(request, actor, posyandu_id: int):
     p = health_services.get_posyandu(actor, posyandu_id)
-    month = _month(request.GET.get("bulan", "")) or health_services.today_local().replace(day=1)
+    today = health_services.today_local(p.region_code)
+    month = _month(request.GET.get("bulan", "")) or today.replace(day=1)
     try:
         evidence = services.evidence(actor, posyandu_id=p.pk, period=month)
     except ServiceError as exc:
         messages.error(request, exc.message)
-        month = health_services.today_local().replace(day=1)
+        month = today.replace(day=1)
         evidence = services.evidence(actor, posyandu_id=p.pk, period=month)
     open_indicators = set(services.visible_problems(actor).filter(
         posyandu=p, status__in=(Problem.Status.OPEN, Problem.Status.PLANNED)).values_list("indicator", flat=True))
@@ -61,7 +62,7 @@ def posyandu_page(request, actor, posyandu_id: int):
         "activities": services.visible_activities(actor).filter(posyandu=p)[:50],
         "indicators": Indicator.choices, "problem_statuses": Problem.Status.choices,
         "kinds": Activity.Kind.choices, "this_year": month.year,
-        "today": health_services.today_local(),
+        "today": today,
     })
 
 
