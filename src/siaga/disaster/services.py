@@ -83,14 +83,20 @@ def visible_dead_letters(actor: Actor):
 
 
 def visible_events(actor: Actor):
-    """Events the actor's organisations lead (inside its area), and events they take part in wherever they are:
-    a province lending help to another must see the event it helps with."""
+    """Events the actor's organisations lead (inside its area), events they take part in wherever they are, and
+    events a mutual-aid request asks them to help with (while the request is not declined or cancelled): a
+    province lending help to another must see the event it helps with."""
+    from siaga.disaster.mutualaid.models import MutualAidRequest, State
+    from siaga.disaster.mutualaid.services import lender_q
+
     actor.require("disaster.view")
     if actor.is_platform_admin:
         return DisasterEvent.objects.all()
     led = actor.scope_queryset(DisasterEvent.objects.all()).values("pk")
     joined = DisasterEvent.objects.filter(participants__in=actor.org_ids).values("pk")
-    return DisasterEvent.objects.filter(Q(pk__in=led) | Q(pk__in=joined))
+    lending = (MutualAidRequest.objects.filter(lender_q(actor), event__isnull=False)
+               .exclude(state__in=[State.DECLINED, State.CANCELLED]).values("event_id"))
+    return DisasterEvent.objects.filter(Q(pk__in=led) | Q(pk__in=joined) | Q(pk__in=lending))
 
 
 def get_event(actor: Actor, event_id: int) -> DisasterEvent:

@@ -168,3 +168,27 @@ def test_an_event_the_borrower_cannot_see_is_refused(world):
                                                 type_id="banjir", started_at=timezone.now())
     with pytest.raises(NotFound):
         world.request(event_id=banten_event.pk)
+
+
+def test_the_lender_opens_the_event_it_is_asked_to_help_with_and_a_third_province_does_not(world):
+    from django.utils import timezone
+
+    from siaga.disaster import services as disaster_services
+    from siaga.disaster.models import DisasterEvent
+
+    event = DisasterEvent.objects.create(organization=world.dki, region_code="31", name="Banjir Jakarta",
+                                         type_id="banjir", started_at=timezone.now())
+    with pytest.raises(NotFound):  # before any request, Jabar has nothing to do with DKI's flood
+        disaster_services.get_event(world.actor("jabar"), event.pk)
+    r = world.request(event_id=event.pk)
+    assert disaster_services.get_event(world.actor("jabar"), event.pk) == event  # to decide, and while it helps
+    assert world.client("jabar").get(f"/bencana/kejadian/{event.pk}/").status_code == 200
+    with pytest.raises(NotFound):
+        disaster_services.get_event(world.actor("banten"), event.pk)
+    world.advance(r, "returned")
+    assert disaster_services.get_event(world.actor("jabar"), event.pk) == event  # the record of what it lent stays
+    declined = world.request(event_id=DisasterEvent.objects.create(
+        organization=world.dki, region_code="31", name="Longsor", type_id="banjir", started_at=timezone.now()).pk)
+    world.advance(declined, "declined")
+    with pytest.raises(NotFound):
+        disaster_services.get_event(world.actor("jabar"), declined.event_id)

@@ -95,6 +95,11 @@ def _side_q(actor: Actor, side: str) -> Q:
     return q
 
 
+def lender_q(actor: Actor) -> Q:
+    """Requests addressed to the actor's organisations as lender, inside its area."""
+    return _side_q(actor, Side.LENDER)
+
+
 def visible_requests(actor: Actor, *, side: str | None = None) -> QuerySet:
     """Requests the actor's organisations made (borrower side) or were asked (lender side), inside its area.
 
