@@ -88,6 +88,8 @@ USERS = [
     ("bidan", "Bidan Puskesmas Kranggan", Role.HEALTH_WORKER, "puskesmas-kranggan", "35.76", False),
     ("petugas.dukcapil", "Petugas Dukcapil", Role.CIVIL_REGISTRATION_OFFICER, "dukcapil-kota-mojokerto", "35.76", False),
     ("pimpinan", "Wali Kota (pimpinan)", Role.LEADER, "pemkot-mojokerto", "35.76", False),
+    # Opens PMI's year in one page (/laporan/tahunan/) with every figure, relief included (logistics.view).
+    ("ketua.pmi", "Ketua PMI Kota Mojokerto", Role.LEADER, "pmi-kota-mojokerto", "35.76", False),
     ("admin.pmi", "Admin PMI Kota Mojokerto", Role.ADMINISTRATOR, "pmi-kota-mojokerto", "35.76", True),
 ]
 
@@ -193,17 +195,34 @@ def run(data_dir: Path | None = None) -> None:
     load_blood()
     load_health()
     load_disaster()
+    load_year()
     print_logins()
+
+
+def load_year() -> None:
+    """A year of PMI Kota Mojokerto's history ending yesterday, for the annual report (siaga.annual.demo)."""
+    import time
+
+    from siaga.annual.demo import load_year as load
+
+    started = time.perf_counter()
+    out = load()
+    if "skipped" in out:
+        return
+    _say(f"  setahun PMI Kota Mojokerto ({out['first_day']:%d-%m-%Y} s.d. {out['last_day']:%d-%m-%Y}): "
+         f"{out['calls']} panggilan, {out['dispatches']} pemberangkatan ambulans, "
+         f"{out['bags_served']} kantong darah dilayani, {out['people_helped']} warga terbantu "
+         f"({time.perf_counter() - started:.1f} dtk)")
 
 
 # (province org code, warehouse code, name, kab/kota whose centre stands in, stock: (item code, quantity))
 WAREHOUSES = [
     ("pmi-dki", "GDG-DKI-1", "Gudang PMI DKI Jakarta", "31.75",
-     [("SIAGA-RICE", 6000), ("WATER-DRINK", 20000), ("FAMILY-KIT", 400)]),
+     [("SIAGA-RICE", 6000), ("SIAGA-WATER-DRINK", 20000), ("SIAGA-FAMILY-KIT", 400)]),
     ("pmi-jabar", "GDG-JABAR-1", "Gudang PMI Jawa Barat", "32.73",
-     [("SIAGA-RICE", 9000), ("WATER-DRINK", 15000), ("FAMILY-KIT", 250)]),
+     [("SIAGA-RICE", 9000), ("SIAGA-WATER-DRINK", 15000), ("SIAGA-FAMILY-KIT", 250)]),
     ("pmi-banten", "GDG-BANTEN-1", "Gudang PMI Banten", "36.04",
-     [("SIAGA-RICE", 3000), ("WATER-DRINK", 8000), ("FAMILY-KIT", 60)]),
+     [("SIAGA-RICE", 3000), ("SIAGA-WATER-DRINK", 8000), ("SIAGA-FAMILY-KIT", 60)]),
 ]
 
 

@@ -12,6 +12,8 @@ the reader may), and the figure's own display columns.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,7 +113,32 @@ def calls_nuisance(actor: Actor, y: Year) -> list[dict]:
     return _calls(actor, y, outcome__in=NUISANCE_OUTCOMES)
 
 
+# Within one report the dispatch rows (the costliest read) are read once for the four figures built on them.
+_SHARED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("annual_shared_reads", default=None)
+
+
+@contextlib.contextmanager
+def shared_reads():
+    """Within the block, records read for one figure are reused by the others (one report, one reading)."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def _dispatch_rows(actor: Actor, y: Year) -> list[dict]:
+    shared = _SHARED.get()
+    key = ("dispatch_rows", id(actor), y)
+    if shared is not None and key in shared:
+        return shared[key]
+    rows = _read_dispatch_rows(actor, y)
+    if shared is not None:
+        shared[key] = rows
+    return rows
+
+
+def _read_dispatch_rows(actor: Actor, y: Year) -> list[dict]:
     from siaga.dispatch import stats
 
     qs = stats.stats_dispatches(actor).filter(alerted_at__gte=y.start, alerted_at__lt=y.end)
@@ -339,11 +366,13 @@ def year_report(actor: Actor, y: Year) -> dict:
     today = timezone.now().astimezone(y.tz).date()
     last_month = 12 if y.year < today.year else today.month
     rows, withheld = [], []
+    with shared_reads():
+        read = {fig.key: records_of(actor, y, fig.key) for fig in FIGURES if actor.has(fig.perm)}
     for fig in FIGURES:
-        if not actor.has(fig.perm):
+        if fig.key not in read:
             withheld.append(fig)
             continue
-        records = records_of(actor, y, fig.key)
+        records = read[fig.key]
         by_month = {m: [] for m in MONTHS}
         for r in records:
             by_month[r["month"]].append(r)
@@ -362,7 +391,7 @@ def year_report(actor: Actor, y: Year) -> dict:
     by_key = {row["figure"].key: row for row in rows}
     headline = [by_key[k] for k in HEADLINE if k in by_key]
     return {"year": y.year, "zone": y.zone, "rows": rows, "sections": sections, "withheld": withheld,
-            "headline": headline,
+            "headline": headline, "records_by_key": read,
             "organization": actor.organization, "targets": _targets() if any(
                 r["figure"].perm == "dispatch.stats" for r in rows) else {},
             "generated_at": timezone.now().astimezone(y.tz), "last_month": last_month}

@@ -105,7 +105,7 @@ def download(request, actor):
     if fmt == "csv":
         response = HttpResponse(exports.csv_text(report, y), content_type="text/csv; charset=utf-8")
     elif fmt == "xlsx":
-        response = HttpResponse(exports.xlsx_bytes(actor, report, y), content_type=XLSX)
+        response = HttpResponse(exports.xlsx_bytes(report, y), content_type=XLSX)
     else:
         response = HttpResponse(exports.pdf_bytes(report, y), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="siaga-laporan-tahunan-{y.year}.{fmt}"'
