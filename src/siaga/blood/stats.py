@@ -21,7 +21,6 @@ from collections import Counter
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from siaga.core import tabular
 from siaga.core.errors import ServiceError
 from siaga.core.permissions import Actor, region_overlap_q
+from siaga.geo.zones import ZONE_LABELS, zone_for_region
 
 from . import services
 from .models import (
@@ -45,23 +45,6 @@ from .models import (
     Site,
 )
 
-# WIT: Maluku and Papua provinces; WITA: Bali, Nusa Tenggara, South/East/North Kalimantan and Sulawesi.
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-
-
-def zone_for_region(region_code: str) -> ZoneInfo:
-    prov = (region_code or "").split(".")[0]
-    if prov in _WIT:
-        return ZoneInfo("Asia/Jayapura")
-    if prov in _WITA:
-        return ZoneInfo("Asia/Makassar")
-    if prov:
-        return ZoneInfo("Asia/Jakarta")
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
 @dataclass

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.utils.translation import gettext as _
 
 from siaga.core.errors import ServiceError
+from siaga.geo.zones import zone_for_region  # noqa: F401  (re-exported: one mapping of zones)
 
 # A generous box around the archipelago (Sabang to Merauke, Miangas to Rote) - a typo such as a
 # swapped sign or lat/lng order lands far outside it.
@@ -65,16 +65,3 @@ def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float,
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
 
 
-# Provinces (first two digits of the Kemendagri code) on central (WITA) and eastern (WIT) time.
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-
-
-def zone_for_region(region_code: str) -> ZoneInfo:
-    """WIB, WITA or WIT for a Kemendagri code ("" -> WIB)."""
-    province = (region_code or "")[:2]
-    if province in _WITA:
-        return ZoneInfo("Asia/Makassar")
-    if province in _WIT:
-        return ZoneInfo("Asia/Jayapura")
-    return ZoneInfo("Asia/Jakarta")

@@ -24,11 +24,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from siaga.geo.zones import zone_for_region, zone_label  # noqa: F401  (re-exported)
 from siaga.core.errors import ServiceError
 from siaga.core.models import Organization, OrgKind
 
@@ -50,28 +50,6 @@ MAX_DAYS = 366
 TOP_NUMBERS = 20
 CALL_CENTER_KINDS = (OrgKind.CALL_CENTER_112, OrgKind.PSC_119)
 NO_OUTCOME = "open"  # calls not closed yet have an empty outcome
-
-# Province codes outside WIB (UTC+7). Central Indonesia (WITA, UTC+8): Bali, NTB, NTT, South, East and
-# North Kalimantan, all of Sulawesi. Eastern (WIT, UTC+9): Maluku, North Maluku and the Papua provinces.
-WITA_PROVINCES = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-
-
-def zone_for_region(region_code: str) -> ZoneInfo:
-    """The time zone of a region: Asia/Jayapura (WIT), Asia/Makassar (WITA) or Asia/Jakarta (WIB)."""
-    province = (region_code or "").split(".")[0]
-    if province in WIT_PROVINCES:
-        return ZoneInfo("Asia/Jayapura")
-    if province in WITA_PROVINCES:
-        return ZoneInfo("Asia/Makassar")
-    if province:
-        return ZoneInfo("Asia/Jakarta")
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def zone_label(tz: ZoneInfo) -> str:
-    return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(tz.key, tz.key)
-
 
 # --- small statistics --------------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ answers ?fragment=1 with only the part of the page that changes."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db.models import Count
@@ -23,22 +22,15 @@ from siaga.core.pages import page
 from siaga.core.ratelimit import public_limit
 from siaga.core.permissions import PermissionDenied
 
+from siaga.geo.zones import zone_for_region
+
 from . import services
 from .models import AffectedArea, DisasterType, FeedItemError, Phase, Warning, WarningSource
 
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
 PAGE_SIZE = 100
 
 
-def zone_for(region_code: str) -> ZoneInfo:
-    """WIB, WITA or WIT for a Kemendagri code ("" -> WIB): times are shown in the region's own zone."""
-    province = (region_code or "")[:2]
-    if province in _WITA:
-        return ZoneInfo("Asia/Makassar")
-    if province in _WIT:
-        return ZoneInfo("Asia/Jayapura")
-    return ZoneInfo("Asia/Jakarta")
+zone_for = zone_for_region  # times are shown in the region's own zone
 
 
 def _local(value: dt.datetime | None, region_code: str):
