@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from siaga.callcenter.stats import percentile, zone_for_region, zone_label
+from siaga.callcenter.stats import percentile
+from siaga.geo.zones import zone_for_region, zone_label
 from siaga.core.errors import ServiceError
 from siaga.core.permissions import Actor
 

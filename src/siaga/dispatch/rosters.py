@@ -19,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from siaga.callcenter.stats import zone_for_region
+from siaga.geo.zones import zone_for_region
 from siaga.core import audit
 from siaga.core.errors import Conflict, NotFound, ServiceError
 from siaga.core.permissions import Actor, PermissionDenied
