@@ -147,7 +147,7 @@ class LiftIn(Schema):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
-class VisitIn(Schema):
+class BloodDonorVisitIn(Schema):
     procedure: Literal["whole_blood", "apheresis_platelets", "apheresis_plasma"] = "whole_blood"
     bag_volume_ml: int = Field(350, ge=0, le=700)
     session_id: int | None = None
@@ -171,7 +171,7 @@ class RefusalOut(Schema):
     deferral_days: int = 0
 
 
-class VisitOut(Schema):
+class BloodDonorVisitOut(Schema):
     id: int
     donor_id: int
     at: dt.datetime
@@ -182,7 +182,7 @@ class VisitOut(Schema):
     next_eligible_on: dt.date | None
 
 
-class SessionIn(Schema):
+class BloodSessionIn(Schema):
     site_id: int | None = None
     kind: Literal["udd", "mobile"]
     name: str = Field(..., min_length=2, max_length=200)
@@ -202,7 +202,7 @@ class SessionStatusIn(Schema):
     status: Literal["planned", "open", "closed", "cancelled"]
 
 
-class SessionOut(Schema):
+class BloodSessionOut(Schema):
     id: int
     site_id: int
     kind: str
@@ -263,7 +263,7 @@ class SeparationIn(Schema):
     components: list[ComponentSpecIn] = Field(..., min_length=1, max_length=8)
 
 
-class ComponentOut(Schema):
+class BloodComponentOut(Schema):
     id: int
     din: str
     division: str
@@ -284,7 +284,7 @@ class ComponentOut(Schema):
 
 class ComponentListOut(Schema):
     count: int
-    items: list[ComponentOut]
+    items: list[BloodComponentOut]
 
 
 class DonationOut(Schema):
@@ -309,7 +309,7 @@ class DonationOut(Schema):
     adverse_reaction_notes: str
     production_hint: list[str]
     results: list[ResultOut]
-    components: list[ComponentOut]
+    components: list[BloodComponentOut]
 
 
 class DonationListOut(Schema):
@@ -598,16 +598,17 @@ def lift_deferral(request, deferral_id: int, body: LiftIn):
     return _deferral_out(services.lift_deferral(request.auth, deferral_id, reason=body.reason))
 
 
-@router.post("/donors/{donor_id}/visits", response={201: VisitOut, **ERRORS},
+@router.post("/donors/{donor_id}/visits", url_name="blood_record_visit", response={201: BloodDonorVisitOut, **ERRORS},
              summary="Record the pre-donation check; the answer says whether the donor is eligible and why not")
-def record_visit(request, donor_id: int, body: VisitIn):
+def record_visit(request, donor_id: int, body: BloodDonorVisitIn):
     return Status(201, _visit_out(services.record_visit(request.auth, donor_id, **body.dict())))
 
 
 # --- sessions -----------------------------------------------------------------------------------
 
 
-@router.get("/sessions", response={200: list[SessionOut], 403: ErrorOut}, summary="Donation sessions and mobile drives")
+@router.get("/sessions", url_name="blood_list_sessions", response={200: list[BloodSessionOut], 403: ErrorOut},
+            summary="Donation sessions and mobile drives")
 def list_sessions(request, upcoming: bool = False, limit: int = Query(100, ge=1, le=500)):
     from django.db.models import Count
     from django.utils import timezone
@@ -618,17 +619,18 @@ def list_sessions(request, upcoming: bool = False, limit: int = Query(100, ge=1,
     return [_session_out(s) for s in qs[:limit]]
 
 
-@router.post("/sessions", response={201: SessionOut, **ERRORS}, summary="Plan a session at the UDD or a mobile drive")
-def create_session(request, body: SessionIn):
+@router.post("/sessions", response={201: BloodSessionOut, **ERRORS}, summary="Plan a session at the UDD or a mobile drive")
+def create_session(request, body: BloodSessionIn):
     return Status(201, _session_out(services.create_session(request.auth, **body.dict())))
 
 
-@router.get("/sessions/{session_id}", response={200: SessionOut, **ERRORS}, summary="One session")
+@router.get("/sessions/{session_id}", url_name="blood_get_session", response={200: BloodSessionOut, **ERRORS},
+            summary="One session")
 def get_session(request, session_id: int):
     return _session_out(services.get_session(request.auth, session_id))
 
 
-@router.post("/sessions/{session_id}/status", response={200: SessionOut, **ERRORS},
+@router.post("/sessions/{session_id}/status", response={200: BloodSessionOut, **ERRORS},
              summary="Open, close or cancel a session")
 def set_session_status(request, session_id: int, body: SessionStatusIn):
     return _session_out(services.set_session_status(request.auth, session_id, body.status))
@@ -679,7 +681,7 @@ def record_result(request, donation_id: int, body: ResultIn):
     return Status(201, _donation_out(services.get_donation(request.auth, donation_id)))
 
 
-@router.post("/donations/{donation_id}/components", response={201: list[ComponentOut], **ERRORS},
+@router.post("/donations/{donation_id}/components", response={201: list[BloodComponentOut], **ERRORS},
              summary="Separate a donation into components (expiry from the collection time)")
 def separate(request, donation_id: int, body: SeparationIn):
     made = services.separate_components(request.auth, donation_id,
@@ -715,12 +717,12 @@ def list_components(request, site_id: int | None = None, status: str | None = Qu
     return {"count": qs.count(), "items": [_component_out(c) for c in qs[offset:offset + limit]]}
 
 
-@router.get("/components/{component_id}", response={200: ComponentOut, **ERRORS}, summary="One unit")
+@router.get("/components/{component_id}", response={200: BloodComponentOut, **ERRORS}, summary="One unit")
 def get_component(request, component_id: int):
     return _component_out(services.get_component(request.auth, component_id))
 
 
-@router.post("/components/{component_id}/discard", response={200: ComponentOut, **ERRORS},
+@router.post("/components/{component_id}/discard", response={200: BloodComponentOut, **ERRORS},
              summary="Discard a unit with a reason")
 def discard_component(request, component_id: int, body: DiscardIn):
     services.discard_component(request.auth, component_id, reason=body.reason, notes=body.notes)
@@ -794,13 +796,13 @@ class TraceIssueOut(Schema):
     returned: bool
 
 
-class TraceComponentOut(ComponentOut):
+class TraceComponentOut(BloodComponentOut):
     site_name: str
     history: list[TraceEventOut]
     issue: TraceIssueOut | None
 
 
-class TraceOut(Schema):
+class BloodDonationTraceOut(Schema):
     donation_id: int
     din: str
     din_display: str
@@ -840,7 +842,7 @@ def _trace_out(t: dict) -> dict:
             "results": [_result_out(r) for r in t["results"]], "components": comps}
 
 
-@router.get("/trace", response={200: TraceOut, **ERRORS},
+@router.get("/trace", response={200: BloodDonationTraceOut, **ERRORS},
             summary="Vein to vein for one DIN: donor, donation, tests, components, their history, issue and patient")
 def trace(request, din: str = Query(..., max_length=40)):
     return _trace_out(services.trace_din(request.auth, din))

@@ -42,7 +42,7 @@ Rhd = Literal["pos", "neg"]
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class LineIn(Schema):
+class BloodRequestLineIn(Schema):
     component_type: str = Field(..., max_length=20)
     abo: Literal["", "O", "A", "B", "AB"] = ""
     rhd: Literal["", "pos", "neg"] = ""
@@ -50,7 +50,7 @@ class LineIn(Schema):
     irradiated_required: bool = False
 
 
-class RequestIn(Schema):
+class BloodRequestIn(Schema):
     urgency: Literal["cito", "elective"]
     patient_name: str = Field(..., min_length=2, max_length=200)
     patient_mrn: str = Field("", max_length=40)
@@ -68,10 +68,10 @@ class RequestIn(Schema):
     supplier_site_id: int | None = None
     external_ref: str = Field("", max_length=64)
     notes: str = Field("", max_length=2000)
-    lines: list[LineIn] = Field(..., min_length=1, max_length=10)
+    lines: list[BloodRequestLineIn] = Field(..., min_length=1, max_length=10)
 
 
-class LineOut(Schema):
+class BloodRequestLineOut(Schema):
     id: int
     component_type: str
     abo: str
@@ -85,7 +85,7 @@ class LineOut(Schema):
     status: str
 
 
-class RequestOut(Schema):
+class BloodRequestOut(Schema):
     id: int
     number: str
     status: str
@@ -110,15 +110,15 @@ class RequestOut(Schema):
     closed_at: dt.datetime | None
     reject_reason: str
     external_ref: str
-    lines: list[LineOut]
+    lines: list[BloodRequestLineOut]
 
 
-class RequestListOut(Schema):
+class BloodRequestListOut(Schema):
     count: int
-    items: list[RequestOut]
+    items: list[BloodRequestOut]
 
 
-class ReasonIn(Schema):
+class BloodReasonIn(Schema):
     reason: str = Field("", max_length=300)
 
 
@@ -173,7 +173,7 @@ class ReservationOut(Schema):
     expires_at: dt.datetime
 
 
-class IssueIn(Schema):
+class BloodIssueIn(Schema):
     recipient_kind: Literal["courier", "family", "hospital_staff"]
     recipient_name: str = Field(..., max_length=200)
     signed_by: str = Field(..., max_length=200)
@@ -279,13 +279,13 @@ class TransferIn(Schema):
     notes: str = Field("", max_length=300)
 
 
-class DispatchIn(Schema):
+class BloodTransferDispatchIn(Schema):
     temperature_c: Decimal
     courier_name: str = Field("", max_length=200)
     vehicle: str = Field("", max_length=60)
 
 
-class ReceiveIn(Schema):
+class BloodTransferReceiveIn(Schema):
     temperature_c: Decimal
     rejected: dict[int, str] = {}
 
@@ -319,7 +319,7 @@ class TransferOut(Schema):
     readings: list[ReadingOut]
 
 
-class SuggestionOut(Schema):
+class BloodTransferSuggestionOut(Schema):
     id: int | None
     from_site_id: int
     from_site_name: str
@@ -427,7 +427,7 @@ class TraceUnitOut(Schema):
     returns: list[dict]
 
 
-class TraceOut(Schema):
+class BloodUnitTraceOut(Schema):
     donation_id: int
     din: str
     collected_at: dt.datetime
@@ -444,7 +444,7 @@ class TracePatientOut(Schema):
     request_number: str
     patient_name: str
     hospital_name: str
-    donations: list[TraceOut]
+    donations: list[BloodUnitTraceOut]
 
 
 # --- converters ---------------------------------------------------------------------------------
@@ -572,7 +572,7 @@ def _donation_trace_out(part: dict, rows: list[dict]) -> dict:
 # --- requests -----------------------------------------------------------------------------------
 
 
-@router.get("/requests", response={200: RequestListOut, 403: ErrorOut},
+@router.get("/requests", url_name="blood_list_requests", response={200: BloodRequestListOut, 403: ErrorOut},
             summary="Requests the caller's hospital made, or those addressed to the caller's UDD")
 def list_requests(request, status: str | None = None, open: bool | None = None, urgency: str | None = None,
                   limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)):
@@ -587,33 +587,36 @@ def list_requests(request, status: str | None = None, open: bool | None = None, 
     return {"count": qs.count(), "items": [_request_out(r) for r in qs[offset:offset + limit]]}
 
 
-@router.post("/requests", response={201: RequestOut, **ERRORS}, summary="A hospital requests blood for a patient")
-def create_request(request, body: RequestIn):
+@router.post("/requests", url_name="blood_create_request", response={201: BloodRequestOut, **ERRORS},
+             summary="A hospital requests blood for a patient")
+def create_request(request, body: BloodRequestIn):
     data = body.dict()
     lines = data.pop("lines")
     req = si.create_request(request.auth, lines=lines, **data)
     return Status(201, _request_out(req))
 
 
-@router.get("/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="One request with its lines")
+@router.get("/requests/{request_id}", url_name="blood_get_request", response={200: BloodRequestOut, **ERRORS},
+            summary="One request with its lines")
 def get_request(request, request_id: int):
     return _request_out(si.get_request(request.auth, request_id))
 
 
-@router.post("/requests/{request_id}/accept", response={200: RequestOut, **ERRORS}, summary="The UDD accepts")
+@router.post("/requests/{request_id}/accept", response={200: BloodRequestOut, **ERRORS}, summary="The UDD accepts")
 def accept_request(request, request_id: int):
     return _request_out(si.accept_request(request.auth, request_id))
 
 
-@router.post("/requests/{request_id}/reject", response={200: RequestOut, **ERRORS},
+@router.post("/requests/{request_id}/reject", response={200: BloodRequestOut, **ERRORS},
              summary="The UDD rejects, with the reason")
-def reject_request(request, request_id: int, body: ReasonIn):
+def reject_request(request, request_id: int, body: BloodReasonIn):
     return _request_out(si.reject_request(request.auth, request_id, reason=body.reason))
 
 
-@router.post("/requests/{request_id}/cancel", response={200: RequestOut, **ERRORS},
+@router.post("/requests/{request_id}/cancel", url_name="blood_cancel_request",
+             response={200: BloodRequestOut, **ERRORS},
              summary="The hospital withdraws its request")
-def cancel_request(request, request_id: int, body: ReasonIn):
+def cancel_request(request, request_id: int, body: BloodReasonIn):
     return _request_out(si.cancel_request(request.auth, request_id, reason=body.reason))
 
 
@@ -637,7 +640,7 @@ def reserve(request, request_id: int, body: ReserveIn):
 
 @router.post("/requests/{request_id}/issue", response={201: IssueOut, **ERRORS},
              summary="Issue units (reserved first, then FEFO with compatible substitutes) with the signed hand-over")
-def issue(request, request_id: int, body: IssueIn):
+def issue(request, request_id: int, body: BloodIssueIn):
     return Status(201, _issue_out(si.issue_request(request.auth, request_id, **body.dict())))
 
 
@@ -741,7 +744,7 @@ def get_transfer(request, transfer_id: int):
 
 @router.post("/transfers/{transfer_id}/dispatch", response={200: TransferOut, **ERRORS},
              summary="Send: units in transit, departure temperature")
-def dispatch_transfer(request, transfer_id: int, body: DispatchIn):
+def dispatch_transfer(request, transfer_id: int, body: BloodTransferDispatchIn):
     return _transfer_out(si.dispatch_transfer(request.auth, transfer_id, **body.dict()))
 
 
@@ -753,30 +756,30 @@ def transfer_reading(request, transfer_id: int, body: ReadingIn):
 
 @router.post("/transfers/{transfer_id}/receive", response={200: TransferOut, **ERRORS},
              summary="Receive: units join the receiving site's stock if the cold chain held")
-def receive_transfer(request, transfer_id: int, body: ReceiveIn):
+def receive_transfer(request, transfer_id: int, body: BloodTransferReceiveIn):
     return _transfer_out(si.receive_transfer(request.auth, transfer_id, **body.dict()))
 
 
 @router.post("/transfers/{transfer_id}/cancel", response={200: TransferOut, **ERRORS},
              summary="Cancel a transfer not yet sent")
-def cancel_transfer(request, transfer_id: int, body: ReasonIn):
+def cancel_transfer(request, transfer_id: int, body: BloodReasonIn):
     return _transfer_out(si.cancel_transfer(request.auth, transfer_id, reason=body.reason))
 
 
-@router.get("/transfer-suggestions", response={200: list[SuggestionOut], 403: ErrorOut},
+@router.get("/transfer-suggestions", response={200: list[BloodTransferSuggestionOut], 403: ErrorOut},
             summary="Open suggestions of what to move where (from or to the caller's sites)")
 def list_suggestions(request):
     qs = si.visible_suggestions(request.auth).filter(status="open")
     return [_suggestion_out(s) for s in qs.order_by("-score")[:200]]
 
 
-@router.post("/transfer-suggestions/compute", response={200: list[SuggestionOut], **ERRORS},
+@router.post("/transfer-suggestions/compute", response={200: list[BloodTransferSuggestionOut], **ERRORS},
              summary="Recompute suggestions from days of cover, shelf life left and travel time")
 def compute_suggestions(request, body: SuggestIn):
     return [_suggestion_out(s) for s in si.suggest_transfers(request.auth, component_type=body.component_type)]
 
 
-@router.post("/transfer-suggestions/{suggestion_id}/dismiss", response={200: SuggestionOut, **ERRORS},
+@router.post("/transfer-suggestions/{suggestion_id}/dismiss", response={200: BloodTransferSuggestionOut, **ERRORS},
              summary="Dismiss a suggestion")
 def dismiss_suggestion(request, suggestion_id: int):
     return _suggestion_out(si.dismiss_suggestion(request.auth, suggestion_id))
@@ -840,7 +843,7 @@ def stats_monthly(request, year: int | None = None):
 # --- traceability -------------------------------------------------------------------------------
 
 
-@router.get("/trace/units/{component_id}", response={200: TraceOut, **ERRORS},
+@router.get("/trace/units/{component_id}", response={200: BloodUnitTraceOut, **ERRORS},
             summary="From a unit back to its donation, tests and donor, and forward to the patient")
 def trace_unit(request, component_id: int):
     t = trace_mod.trace_component(request.auth, component_id)

@@ -170,7 +170,7 @@ class StatusChangeIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class MergeIn(Schema):
+class IncidentMergeIn(Schema):
     target_id: int = Field(..., description="the incident that stays; this one becomes 'merged' into it")
 
 
@@ -218,7 +218,7 @@ class IncidentCallOut(Schema):
     outcome: str
 
 
-class TimelineOut(Schema):
+class IncidentTimelineOut(Schema):
     id: int
     at: datetime
     kind: str
@@ -258,7 +258,7 @@ class IncidentDetailOut(IncidentOut):
     allowed_statuses: list[str]
     merged_ids: list[int]
     calls: list[IncidentCallOut]
-    timeline: list[TimelineOut]
+    timeline: list[IncidentTimelineOut]
     positions: list[PositionOut]
     referrals: list[ReferralSummaryOut]
 
@@ -553,16 +553,16 @@ def get_incident(request, incident_id: int):
     return _detail_out(services.get_incident(request.auth, incident_id), request.auth)
 
 
-@router.patch("/incidents/{incident_id}/status", response={200: IncidentOut, **ERRORS},
+@router.patch("/incidents/{incident_id}/status", url_name="incident_set_status", response={200: IncidentOut, **ERRORS},
               summary="Move an incident to its next status (see allowed_statuses)")
 def set_status(request, incident_id: int, body: StatusChangeIn):
     inc = services.set_incident_status(request.auth, incident_id, body.status, note=body.note)
     return _incident_out(services.get_incident(request.auth, inc.pk))
 
 
-@router.post("/incidents/{incident_id}/merge", response={200: IncidentOut, **ERRORS},
+@router.post("/incidents/{incident_id}/merge", url_name="incident_merge", response={200: IncidentOut, **ERRORS},
              summary="Merge this incident into target_id (confirmed by the call-taker; never automatic)")
-def merge(request, incident_id: int, body: MergeIn):
+def merge(request, incident_id: int, body: IncidentMergeIn):
     target = services.merge_incidents(request.auth, incident_id, body.target_id)
     return _incident_out(services.get_incident(request.auth, target.pk))
 

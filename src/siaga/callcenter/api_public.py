@@ -15,6 +15,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
 
+from siaga.core.api import ErrorOut
 from siaga.core.errors import ServiceError, error_body
 
 from . import aml, public, ratelimit
@@ -31,10 +32,6 @@ _FIELDS_BODY = {
         }
     }
 }
-
-
-class ErrorOut(Schema):
-    error: dict
 
 
 def _rate_limited(exc: ratelimit.RateLimited) -> JsonResponse:

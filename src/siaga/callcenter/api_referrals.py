@@ -63,7 +63,7 @@ class ReferIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class NoteIn(Schema):
+class ReferralNoteIn(Schema):
     note: str = Field("", max_length=500)
 
 
@@ -72,7 +72,7 @@ class CommitIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class ReasonIn(Schema):
+class ReferralReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
@@ -237,7 +237,7 @@ def get_referral(request, referral_id: int):
 
 @router.post("/{referral_id}/acknowledge", response={200: ReferralOut, **ERRORS},
              summary="Agency: we have seen it and are handling it")
-def acknowledge(request, referral_id: int, body: NoteIn | None = None):
+def acknowledge(request, referral_id: int, body: ReferralNoteIn | None = None):
     return _one(request, svc.acknowledge(request.auth, referral_id, note=body.note if body else ""))
 
 
@@ -247,17 +247,17 @@ def commit(request, referral_id: int, body: CommitIn):
 
 
 @router.post("/{referral_id}/close", response={200: ReferralOut, **ERRORS}, summary="Agency: our part is done")
-def close(request, referral_id: int, body: NoteIn | None = None):
+def close(request, referral_id: int, body: ReferralNoteIn | None = None):
     return _one(request, svc.close_referral(request.auth, referral_id, note=body.note if body else ""))
 
 
-@router.post("/{referral_id}/decline", response={200: ReferralOut, **ERRORS},
+@router.post("/{referral_id}/decline", url_name="referral_decline", response={200: ReferralOut, **ERRORS},
              summary="Agency: we cannot take it (reason required; the call center is told)")
-def decline(request, referral_id: int, body: ReasonIn):
+def decline(request, referral_id: int, body: ReferralReasonIn):
     return _one(request, svc.decline(request.auth, referral_id, reason=body.reason))
 
 
-@router.post("/{referral_id}/cancel", response={200: ReferralOut, **ERRORS},
+@router.post("/{referral_id}/cancel", url_name="referral_cancel", response={200: ReferralOut, **ERRORS},
              summary="Call center: withdraw the referral (reason required)")
-def cancel(request, referral_id: int, body: ReasonIn):
+def cancel(request, referral_id: int, body: ReferralReasonIn):
     return _one(request, svc.cancel_referral(request.auth, referral_id, reason=body.reason))

@@ -121,7 +121,7 @@ def _audit_out(rec: AuditLog) -> dict:
     }
 
 
-@router.get("/me", response=MeOut, summary="The user and the membership they act through")
+@router.get("/me", url_name="core_me", response=MeOut, summary="The user and the membership they act through")
 def me(request):
     actor = request.auth
     user = actor.user

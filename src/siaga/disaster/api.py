@@ -203,12 +203,12 @@ class PhaseIn_(Schema):
     note: str = Field("", max_length=1000)
 
 
-class NoteIn(Schema):
+class DisasterNoteIn(Schema):
     text: str = Field(..., max_length=4000)
     at: datetime | None = None
 
 
-class TimelineOut(Schema):
+class DisasterTimelineOut(Schema):
     id: int
     at: datetime
     kind: str
@@ -237,7 +237,7 @@ class EventOut(Schema):
 
 
 class EventDetailOut(EventOut):
-    timeline: list[TimelineOut]
+    timeline: list[DisasterTimelineOut]
     affected: list[AffectedAreaOut]
 
 
@@ -485,7 +485,8 @@ def _events_qs(request):
             .prefetch_related("participants", "warnings"))
 
 
-@router.get("/events", response={200: EventListOut, 403: ErrorOut}, summary="Disaster events I lead or take part in")
+@router.get("/events", url_name="disaster_list_events", response={200: EventListOut, 403: ErrorOut},
+            summary="Disaster events I lead or take part in")
 def list_events(request, phase: PhaseIn | None = None, limit: int = Query(50, ge=1, le=500),
                 offset: int = Query(0, ge=0)):
     qs = _events_qs(request)
@@ -501,7 +502,8 @@ def create_event(request, payload: EventIn):
     return Status(201, _event_detail(_events_qs(request).get(pk=ev.pk)))
 
 
-@router.get("/events/{event_id}", response={200: EventDetailOut, **ERRORS}, summary="One event with its timeline")
+@router.get("/events/{event_id}", url_name="disaster_get_event", response={200: EventDetailOut, **ERRORS},
+            summary="One event with its timeline")
 def get_event(request, event_id: int):
     services.get_event(request.auth, event_id)
     return _event_detail(_events_qs(request).get(pk=event_id))
@@ -520,9 +522,9 @@ def set_phase(request, event_id: int, payload: PhaseIn_):
     return _event_detail(_events_qs(request).get(pk=event_id))
 
 
-@router.post("/events/{event_id}/timeline", response={201: TimelineOut, **ERRORS},
+@router.post("/events/{event_id}/timeline", response={201: DisasterTimelineOut, **ERRORS},
              summary="Add a note to an event's timeline (lead or participant)")
-def add_note(request, event_id: int, payload: NoteIn):
+def add_note(request, event_id: int, payload: DisasterNoteIn):
     return Status(201, services.add_timeline_note(request.auth, event_id, payload.text, payload.at))
 
 

@@ -36,7 +36,7 @@ class StationIn(Schema):
     organization_id: int | None = None
 
 
-class StationOut(Schema):
+class DispatchStationOut(Schema):
     id: int
     organization_id: int
     name: str
@@ -100,7 +100,7 @@ class StepIn(Schema):
     at: datetime | None = Field(None, description="when it happened, by the device's clock, with time zone")
 
 
-class StatusIn(StepIn):
+class DispatchStatusIn(StepIn):
     status: str
     note: str = Field("", max_length=300)
     destination_id: int | None = None
@@ -112,7 +112,7 @@ class DispatchIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class ReasonIn(Schema):
+class DispatchReasonIn(Schema):
     reason: str = Field(..., max_length=300)
 
 
@@ -316,12 +316,12 @@ def request_out(r) -> dict:
 # --- fleet ------------------------------------------------------------------------------------------------
 
 
-@router.get("/stations", response={200: list[StationOut], 403: ErrorOut}, summary="Stations and posts")
+@router.get("/stations", response={200: list[DispatchStationOut], 403: ErrorOut}, summary="Stations and posts")
 def list_stations(request):
     return list(services.visible_stations(request.auth).order_by("name")[:1000])
 
 
-@router.post("/stations", response={201: StationOut, **ERRORS}, summary="Add a station")
+@router.post("/stations", response={201: DispatchStationOut, **ERRORS}, summary="Add a station")
 def create_station(request, body: StationIn):
     st = services.create_station(request.auth, name=body.name, kind=body.kind, region_code=body.region_code,
                                  lat=body.lat, lng=body.lng, address=body.address,
@@ -419,14 +419,15 @@ def get_dispatch(request, dispatch_id: int):
 
 @router.post("/dispatches/{dispatch_id}/status", response={200: DispatchOut, **ERRORS},
              summary="One status step (acknowledge, en route, on scene, ...); replay-safe with client_id")
-def dispatch_status(request, dispatch_id: int, body: StatusIn):
+def dispatch_status(request, dispatch_id: int, body: DispatchStatusIn):
     d = services.set_dispatch_status(request.auth, dispatch_id, body.status, at=body.at, client_id=body.client_id,
                                      note=body.note, destination_id=body.destination_id)
     return dispatch_out(_reload(d))
 
 
-@router.post("/dispatches/{dispatch_id}/cancel", response={200: DispatchOut, **ERRORS}, summary="Cancel a dispatch")
-def cancel(request, dispatch_id: int, body: ReasonIn):
+@router.post("/dispatches/{dispatch_id}/cancel", url_name="dispatch_cancel", response={200: DispatchOut, **ERRORS},
+             summary="Cancel a dispatch")
+def cancel(request, dispatch_id: int, body: DispatchReasonIn):
     return dispatch_out(_reload(services.cancel_dispatch(request.auth, dispatch_id, reason=body.reason)))
 
 
@@ -450,7 +451,9 @@ def destination(request, dispatch_id: int, body: DestinationIn):
     return dispatch_out(_reload(services.set_destination(request.auth, dispatch_id, body.hospital_id)))
 
 
-@router.get("/me", response={200: CrewMeOut, 403: ErrorOut}, summary="The crew's own units and live dispatch")
+# URL name "me" (core's /api/me is "core_me"): the crew page reverses "api:me" to find this router's base URL.
+@router.get("/me", url_name="me", response={200: CrewMeOut, 403: ErrorOut},
+            summary="The crew's own units and live dispatch")
 def me(request):
     actor = request.auth
     actor.require("unit.view")

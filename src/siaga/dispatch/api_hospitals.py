@@ -56,7 +56,7 @@ class CapacityIn(Schema):
     note: str | None = Field(None, max_length=300)
 
 
-class SuggestionOut(HospitalOut):
+class HospitalSuggestionOut(HospitalOut):
     need: str
     free: int
     total: int
@@ -72,7 +72,7 @@ class SuggestOut(Schema):
     lat: float
     lng: float
     need: str
-    hospitals: list[SuggestionOut]
+    hospitals: list[HospitalSuggestionOut]
 
 
 @router.get("/hospitals", response=list[HospitalOut], summary="Hospitals' capacity in my area",

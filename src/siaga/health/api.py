@@ -110,13 +110,13 @@ class MeasurementOut(Schema):
     source: str
 
 
-class SessionIn(Schema):
+class PosyanduSessionIn(Schema):
     posyandu_id: int
     date: dt.date | None = None
     note: str = Field("", max_length=300)
 
 
-class SessionOut(Schema):
+class PosyanduSessionOut(Schema):
     id: int
     posyandu_id: int
     posyandu_name: str
@@ -130,7 +130,7 @@ class SessionOut(Schema):
 
 class SessionListOut(Schema):
     count: int
-    items: list[SessionOut]
+    items: list[PosyanduSessionOut]
 
 
 class RosterEntryOut(Schema):
@@ -140,7 +140,7 @@ class RosterEntryOut(Schema):
     previous: MeasurementOut | None
 
 
-class SessionDetailOut(SessionOut):
+class SessionDetailOut(PosyanduSessionOut):
     roster: list[RosterEntryOut]
 
 
@@ -348,7 +348,8 @@ def get_measurement(request, measurement_id: int):
 # --- sessions ------------------------------------------------------------------------------------
 
 
-@router.get("/sessions", response={200: SessionListOut, 403: ErrorOut}, summary="Posyandu days the caller sees")
+@router.get("/sessions", url_name="posyandu_list_sessions", response={200: SessionListOut, 403: ErrorOut},
+            summary="Posyandu days the caller sees")
 def list_sessions(request, posyandu_id: int | None = None, limit: int = Query(50, ge=1, le=500),
                   offset: int = Query(0, ge=0)):
     qs = services.visible_sessions(request.auth)
@@ -359,8 +360,8 @@ def list_sessions(request, posyandu_id: int | None = None, limit: int = Query(50
             "items": [_session_out(s, s.n_att, s.n_meas) for s in qs.order_by("-date", "-pk")[offset:offset + limit]]}
 
 
-@router.post("/sessions", response={201: SessionOut, **ERRORS}, summary="Open a posyandu day (again: the same one)")
-def open_session(request, body: SessionIn):
+@router.post("/sessions", response={201: PosyanduSessionOut, **ERRORS}, summary="Open a posyandu day (again: the same one)")
+def open_session(request, body: PosyanduSessionIn):
     s = services.open_session(request.auth, posyandu_id=body.posyandu_id, date=body.date, note=body.note)
     return Status(201, _session_out(s))
 
@@ -382,14 +383,14 @@ def _roster(s: Session) -> list[dict]:
              "previous": _measurement_out(previous[p.pk]) if p.pk in previous else None} for p in persons]
 
 
-@router.get("/sessions/{session_id}", response={200: SessionDetailOut, **ERRORS},
+@router.get("/sessions/{session_id}", url_name="posyandu_get_session", response={200: SessionDetailOut, **ERRORS},
             summary="A posyandu day with its roster of children, attendance and measurements")
 def get_session(request, session_id: int):
     s = services.get_session(request.auth, session_id)
     return {**_session_out(s), "roster": _roster(s)}
 
 
-@router.post("/sessions/{session_id}/attendance", response={200: SessionOut, **ERRORS},
+@router.post("/sessions/{session_id}/attendance", response={200: PosyanduSessionOut, **ERRORS},
              summary="Mark a person present")
 def record_attendance(request, session_id: int, body: AttendanceIn):
     services.record_attendance(request.auth, session_id=session_id, person_id=body.person_id)
@@ -406,7 +407,7 @@ def record_session_measurement(request, session_id: int, body: SessionMeasuremen
     return Status(201, _measurement_out(m))
 
 
-@router.post("/sessions/{session_id}/close", response={200: SessionOut, **ERRORS}, summary="Close the posyandu day")
+@router.post("/sessions/{session_id}/close", response={200: PosyanduSessionOut, **ERRORS}, summary="Close the posyandu day")
 def close_session(request, session_id: int):
     return _session_out(services.close_session(request.auth, session_id=session_id))
 

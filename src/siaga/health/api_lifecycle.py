@@ -54,7 +54,7 @@ class AncSummaryOut(Schema):
     last_visit: dt.date | None
 
 
-class VisitIn(Schema):
+class PregnancyVisitIn(Schema):
     visit_date: dt.date
     session_id: int | None = None
     weight_g: int | None = Field(None, ge=1, le=1_000_000)
@@ -74,7 +74,7 @@ class VisitIn(Schema):
     confirm: bool = False
 
 
-class VisitOut(Schema):
+class PregnancyVisitOut(Schema):
     id: int
     pregnancy_id: int
     session_id: int | None
@@ -123,7 +123,7 @@ class PregnancyOut(Schema):
 
 
 class PregnancyDetailOut(PregnancyOut):
-    visits: list[VisitOut]
+    visits: list[PregnancyVisitOut]
 
 
 class PregnancyListOut(Schema):
@@ -378,9 +378,10 @@ def get_pregnancy(request, pregnancy_id: int):
     return {**_pregnancy_out(p), "visits": [_visit_out(v) for v in p.visits.order_by("visit_date")]}
 
 
-@router.post("/pregnancies/{pregnancy_id}/visits", response={201: VisitOut, **ERRORS},
+@router.post("/pregnancies/{pregnancy_id}/visits", url_name="pregnancy_record_visit",
+             response={201: PregnancyVisitOut, **ERRORS},
              summary="Record an antenatal visit")
-def record_visit(request, pregnancy_id: int, body: VisitIn):
+def record_visit(request, pregnancy_id: int, body: PregnancyVisitIn):
     v = svc.record_antenatal_visit(request.auth, pregnancy_id=pregnancy_id, **body.model_dump())
     return Status(201, _visit_out(v))
 

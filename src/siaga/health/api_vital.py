@@ -69,7 +69,7 @@ class RegisterIn(Schema):
     registration_number: str = Field(..., max_length=50)
 
 
-class ReasonIn(Schema):
+class VitalEventReasonIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
@@ -155,7 +155,7 @@ def _fresh(request, ev: VitalEvent) -> VitalEvent:
     return vital.get_event(request.auth, ev.pk)
 
 
-@router.get("/vital-events", response={200: VitalEventListOut, 403: ErrorOut},
+@router.get("/vital-events", url_name="vital_list_events", response={200: VitalEventListOut, 403: ErrorOut},
             summary="Births and deaths the caller sees: a facility's own, or a Dukcapil office's queue")
 def list_events(request, status: Literal[tuple(VitalEventStatus.values)] | None = None,
                 kind: Literal[tuple(VitalEventKind.values)] | None = None,
@@ -185,7 +185,7 @@ def notify_death(request, body: DeathIn):
     return Status(201, _detail(request, _fresh(request, ev)))
 
 
-@router.get("/vital-events/{event_id}", response={200: VitalEventDetailOut, **ERRORS},
+@router.get("/vital-events/{event_id}", url_name="vital_get_event", response={200: VitalEventDetailOut, **ERRORS},
             summary="One vital event with its status history")
 def get_event(request, event_id: int):
     ev = vital.get_event(request.auth, event_id)
@@ -221,7 +221,8 @@ def resubmit(request, event_id: int, body: ResubmitIn):
     return _detail(request, _fresh(request, ev))
 
 
-@router.post("/vital-events/{event_id}/register", response={200: VitalEventDetailOut, **ERRORS},
+@router.post("/vital-events/{event_id}/register", url_name="vital_register",
+             response={200: VitalEventDetailOut, **ERRORS},
              summary="Dukcapil confirms and registers the event with its registration number")
 def register(request, event_id: int, body: RegisterIn):
     ev = vital.register(request.auth, event_id, registration_number=body.registration_number)
@@ -230,13 +231,13 @@ def register(request, event_id: int, body: RegisterIn):
 
 @router.post("/vital-events/{event_id}/request-correction", response={200: VitalEventDetailOut, **ERRORS},
              summary="Dukcapil asks the facility to correct the event")
-def request_correction(request, event_id: int, body: ReasonIn):
+def request_correction(request, event_id: int, body: VitalEventReasonIn):
     ev = vital.request_correction(request.auth, event_id, reason=body.reason)
     return _detail(request, _fresh(request, ev))
 
 
 @router.post("/vital-events/{event_id}/reject", response={200: VitalEventDetailOut, **ERRORS},
              summary="Dukcapil rejects the event")
-def reject(request, event_id: int, body: ReasonIn):
+def reject(request, event_id: int, body: VitalEventReasonIn):
     ev = vital.reject(request.auth, event_id, reason=body.reason)
     return _detail(request, _fresh(request, ev))

@@ -167,14 +167,14 @@ class DemandOut(Schema):
     estimate: bool
 
 
-class StationOut(Schema):
+class CoverageStationOut(Schema):
     lat: float
     lng: float
     name: str
     kind: str
 
 
-class SuggestionOut(Schema):
+class CoverageSuggestionOut(Schema):
     lat: float
     lng: float
     gained_weight: float
@@ -194,8 +194,8 @@ class CoverageOut(Schema):
     uncovered_by_priority: dict[str, int]
     demand_count: int
     demand: list[DemandOut]
-    stations: list[StationOut]
-    suggestions: list[SuggestionOut]
+    stations: list[CoverageStationOut]
+    suggestions: list[CoverageSuggestionOut]
     estimate: bool
 
 

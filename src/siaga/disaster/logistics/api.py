@@ -157,7 +157,7 @@ class TotalOut(Schema):
     quantity: int
 
 
-class LineIn(Schema):
+class LogisticsLineIn(Schema):
     item_code: str | None = Field(None, max_length=40, description="take first-expiry-first-out from this item")
     lot_id: int | None = Field(None, description="or take from this lot")
     quantity: int
@@ -168,7 +168,7 @@ class RequestLineIn(Schema):
     quantity: int
 
 
-class RequestIn(Schema):
+class LogisticsRequestIn(Schema):
     region_code: str = Field(..., max_length=13, pattern=CODE, description="where the items are needed")
     event_id: int | None = None
     note: str = Field("", max_length=2000)
@@ -182,7 +182,7 @@ class RequestLineOut(Schema):
     quantity_shipped: int
 
 
-class RequestOut(Schema):
+class LogisticsRequestOut(Schema):
     id: int
     organization_id: int
     region_code: str
@@ -194,7 +194,7 @@ class RequestOut(Schema):
 
 
 class ShipmentIn(Schema):
-    lines: list[LineIn]
+    lines: list[LogisticsLineIn]
     to_warehouse_id: int | None = None
     destination_region_code: str = Field("", max_length=13)
     destination: str = Field("", max_length=300)
@@ -239,7 +239,7 @@ class ReceiveLineIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class ReceiveIn(Schema):
+class LogisticsReceiveIn(Schema):
     lines: list[ReceiveLineIn] = Field([], description="lines not listed arrived in full")
 
 
@@ -247,7 +247,7 @@ class DistributionIn(Schema):
     region_code: str = Field(..., max_length=13, pattern=CODE, description="kelurahan")
     households: int
     people: int
-    lines: list[LineIn]
+    lines: list[LogisticsLineIn]
     event_id: int | None = None
     distributed_at: dt.datetime | None = None
     note: str = Field("", max_length=2000)
@@ -273,7 +273,7 @@ class DistributionOut(Schema):
     lines: list[DistributionLineOut]
 
 
-class SuggestionOut(Schema):
+class LogisticsSuggestionOut(Schema):
     warehouse_id: int
     warehouse_name: str
     organization_id: int
@@ -296,7 +296,7 @@ class NeedStockLineOut(Schema):
     needed: int
     available: int
     mapped: bool
-    suggestions: list[SuggestionOut]
+    suggestions: list[LogisticsSuggestionOut]
     shortfall: int
 
 
@@ -540,7 +540,7 @@ def adjust(request, lot_id: int, payload: AdjustmentIn):
 # --- requests -----------------------------------------------------------------------------------------
 
 
-@router.get("/requests", response={200: list[RequestOut], **ERRORS},
+@router.get("/requests", url_name="logistics_list_requests", response={200: list[LogisticsRequestOut], **ERRORS},
             summary="Requests of the own organisation and for events it takes part in")
 def list_requests(request, status: Literal["open", "partial", "fulfilled", "cancelled"] | None = None,
                   event_id: int | None = None, limit: int = Query(100, ge=1, le=500)):
@@ -552,14 +552,16 @@ def list_requests(request, status: Literal["open", "partial", "fulfilled", "canc
     return [request_out(r) for r in qs.order_by("-created_at", "-id")[:limit]]
 
 
-@router.post("/requests", response={201: RequestOut, **ERRORS}, summary="Request items for an area or an event")
-def create_request(request, payload: RequestIn):
+@router.post("/requests", url_name="logistics_create_request", response={201: LogisticsRequestOut, **ERRORS},
+             summary="Request items for an area or an event")
+def create_request(request, payload: LogisticsRequestIn):
     req = services.create_request(request.auth, region_code=payload.region_code, event_id=payload.event_id,
                                   note=payload.note, lines=[ln.dict() for ln in payload.lines])
     return Status(201, request_out(req))
 
 
-@router.get("/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="One request")
+@router.get("/requests/{request_id}", url_name="logistics_get_request", response={200: LogisticsRequestOut, **ERRORS},
+            summary="One request")
 def get_request(request, request_id: int):
     return request_out(services.get_request(request.auth, request_id))
 
@@ -592,7 +594,7 @@ def shipment_in_transit(request, shipment_id: int):
 
 @router.post("/shipments/{shipment_id}/receive", response={200: ShipmentOut, **ERRORS},
              summary="Confirm what arrived; less than sent is a discrepancy and needs a note")
-def receive_shipment(request, shipment_id: int, payload: ReceiveIn):
+def receive_shipment(request, shipment_id: int, payload: LogisticsReceiveIn):
     sh = services.receive_shipment(request.auth, shipment_id,
                                    received={ln.line_id: ln.received_quantity for ln in payload.lines},
                                    notes={ln.line_id: ln.note for ln in payload.lines})

@@ -28,18 +28,18 @@ StateIn = Literal["requested", "accepted", "declined", "cancelled", "dispatched"
 # --- schemas ------------------------------------------------------------------------------------------
 
 
-class LineIn(Schema):
+class MutualAidLineIn(Schema):
     kind: KindIn
     quantity: int = Field(..., ge=1, le=services.MAX_QUANTITY)
     description: str = Field("", max_length=300)
     item_code: str = Field("", max_length=40, description="items only: the logistics catalogue code")
 
 
-class RequestIn(Schema):
+class MutualAidRequestIn(Schema):
     lender_id: int = Field(..., description="the organisation asked to lend")
     organization_id: int | None = Field(None, description="the requesting organisation (default: the caller's)")
     event_id: int | None = None
-    lines: list[LineIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
+    lines: list[MutualAidLineIn] = Field(..., min_length=1, max_length=services.MAX_LINES)
     region_code: str = Field(..., max_length=13, description="destination region (Kemendagri code)")
     destination: str = Field("", max_length=300)
     lat: float | None = Field(None, ge=-90, le=90)
@@ -66,11 +66,11 @@ class AcceptIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class NoteIn(Schema):
+class MutualAidNoteIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class ReasonIn(Schema):
+class MutualAidReasonIn(Schema):
     note: str = Field(..., min_length=1, max_length=500)
 
 
@@ -90,7 +90,7 @@ class OrgRef(Schema):
     region_code: str
 
 
-class LineOut(Schema):
+class MutualAidLineOut(Schema):
     id: int
     position: int
     kind: str
@@ -135,7 +135,7 @@ class LetterOut(Schema):
     download_url: str
 
 
-class RequestOut(Schema):
+class MutualAidRequestOut(Schema):
     id: int
     state: str
     organization: OrgRef
@@ -162,18 +162,18 @@ class RequestOut(Schema):
     consumed_at: datetime | None
     my_sides: list[str]
     next_actions: list[str]
-    lines: list[LineOut]
+    lines: list[MutualAidLineOut]
 
 
-class RequestDetailOut(RequestOut):
+class RequestDetailOut(MutualAidRequestOut):
     resources: list[ResourceOut]
     transitions: list[TransitionOut]
     letters: list[LetterOut]
 
 
-class RequestListOut(Schema):
+class MutualAidRequestListOut(Schema):
     count: int
-    items: list[RequestOut]
+    items: list[MutualAidRequestOut]
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def _detail(actor, request_id: int) -> dict:
 # --- requests -----------------------------------------------------------------------------------------
 
 
-@router.get("/requests", response={200: RequestListOut, 403: ErrorOut},
+@router.get("/requests", url_name="mutual_aid_list_requests", response={200: MutualAidRequestListOut, 403: ErrorOut},
             summary="Mutual aid requests my organisations made or were asked")
 def list_requests(request, side: Literal["borrower", "lender"] | None = None, state: StateIn | None = None,
                   event_id: int | None = None, active: bool | None = Query(None, description="true: not yet closed"),
@@ -241,15 +241,16 @@ def list_requests(request, side: Literal["borrower", "lender"] | None = None, st
     return {"count": qs.count(), "items": [_out(actor, r) for r in qs[offset:offset + limit]]}
 
 
-@router.post("/requests", response={201: RequestDetailOut, **ERRORS}, summary="Ask another organisation for help")
-def create_request(request, payload: RequestIn):
+@router.post("/requests", url_name="mutual_aid_create_request", response={201: RequestDetailOut, **ERRORS},
+             summary="Ask another organisation for help")
+def create_request(request, payload: MutualAidRequestIn):
     data = payload.dict()
     data["lines"] = [dict(line) for line in data["lines"]]
     r = services.create_request(request.auth, **data)
     return Status(201, _detail(request.auth, r.pk))
 
 
-@router.get("/requests/{request_id}", response={200: RequestDetailOut, **ERRORS},
+@router.get("/requests/{request_id}", url_name="mutual_aid_get_request", response={200: RequestDetailOut, **ERRORS},
             summary="One request with what was lent, its history and letters")
 def get_request(request, request_id: int):
     return _detail(request.auth, request_id)
@@ -263,21 +264,22 @@ def accept(request, request_id: int, payload: AcceptIn):
     return _detail(request.auth, request_id)
 
 
-@router.post("/requests/{request_id}/decline", response={200: RequestDetailOut, **ERRORS},
+@router.post("/requests/{request_id}/decline", url_name="mutual_aid_decline",
+             response={200: RequestDetailOut, **ERRORS},
              summary="Lender: decline with a reason")
-def decline(request, request_id: int, payload: ReasonIn):
+def decline(request, request_id: int, payload: MutualAidReasonIn):
     services.decline(request.auth, request_id, note=payload.note)
     return _detail(request.auth, request_id)
 
 
 def _step(action: str, summary: str):
-    def view(request, request_id: int, payload: NoteIn):
+    def view(request, request_id: int, payload: MutualAidNoteIn):
         services.ACTIONS[action](request.auth, request_id, note=payload.note)
         return _detail(request.auth, request_id)
 
     view.__name__ = f"{action}_request"
     router.post(f"/requests/{{request_id}}/{action}", response={200: RequestDetailOut, **ERRORS},
-                summary=summary, operation_id=f"mutual_aid_{action}")(view)
+                summary=summary, operation_id=f"mutual_aid_{action}", url_name=f"mutual_aid_{action}_request")(view)
 
 
 _step("cancel", "Borrower: cancel (before dispatch)")

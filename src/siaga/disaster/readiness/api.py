@@ -141,7 +141,7 @@ class DrillListOut(Schema):
     items: list[DrillOut]
 
 
-class ComponentOut(Schema):
+class ReadinessComponentOut(Schema):
     key: str
     label: str
     status: str
@@ -159,7 +159,7 @@ class ReadinessOut(Schema):
     status: str
     overall_rule: str
     codes: list[str]
-    components: list[ComponentOut]
+    components: list[ReadinessComponentOut]
 
 
 class ZoneReadinessOut(ReadinessOut):

@@ -81,7 +81,7 @@ class SitrepQuery(Schema):
     period_end: datetime | None = None
 
 
-class IssueIn(Schema):
+class SitrepIssueIn(Schema):
     period_start: datetime | None = None
     period_end: datetime | None = None
     final: bool = False
@@ -104,7 +104,7 @@ class IssuedDetailOut(IssuedOut):
     data: dict
 
 
-class ActivityIn(Schema):
+class DisasterActivityIn(Schema):
     sector: SectorIn
     activity: str = Field(..., max_length=300)
     region_code: str = Field(..., max_length=13, description="kab/kota, kecamatan or kelurahan inside the event")
@@ -126,7 +126,7 @@ class ActivityPatch(Schema):
     status: StatusIn | None = None
 
 
-class ActivityOut(Schema):
+class DisasterActivityOut(Schema):
     id: int
     event_id: int
     organization_id: int
@@ -227,7 +227,7 @@ def list_issued(request, event_id: int):
 
 
 @router.post("/events/{event_id}/sitreps", response={200: IssuedDetailOut, 201: IssuedDetailOut, **ERRORS})
-def issue_sitrep(request, event_id: int, body: IssueIn):
+def issue_sitrep(request, event_id: int, body: SitrepIssueIn):
     """Issue (freeze and number) the sitrep for a period, or the final report (final=true, closed events)."""
     sr, created = services.issue_sitrep(request.auth, event_id, period_start=body.period_start,
                                         period_end=body.period_end, final=body.final, client_id=body.client_id)
@@ -269,18 +269,20 @@ def export_3w(request, event_id: int):
 # --- 3W -----------------------------------------------------------------------------------------------
 
 
-@router.get("/events/{event_id}/activities", response={200: list[ActivityOut], **ERRORS})
+@router.get("/events/{event_id}/activities", url_name="disaster_list_activities",
+            response={200: list[DisasterActivityOut], **ERRORS})
 def list_activities(request, event_id: int):
     return services.activity_rows(request.auth, event_id)
 
 
-@router.post("/events/{event_id}/activities", response={200: ActivityOut, 201: ActivityOut, **ERRORS})
-def record_activity(request, event_id: int, body: ActivityIn):
+@router.post("/events/{event_id}/activities", url_name="disaster_record_activity",
+             response={200: DisasterActivityOut, 201: DisasterActivityOut, **ERRORS})
+def record_activity(request, event_id: int, body: DisasterActivityIn):
     act, created = services.record_activity(request.auth, event_id, **body.dict())
     return Status(201 if created else 200, _activity_out(request.auth, act))
 
 
-@router.patch("/activities/{activity_id}", response={200: ActivityOut, **ERRORS})
+@router.patch("/activities/{activity_id}", response={200: DisasterActivityOut, **ERRORS})
 def update_activity(request, activity_id: int, body: ActivityPatch):
     act = services.update_activity(request.auth, activity_id, **body.dict(exclude_unset=True))
     return _activity_out(request.auth, act)

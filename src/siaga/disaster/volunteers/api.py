@@ -189,7 +189,7 @@ class RegistrationOut(Schema):
     candidates: list[CandidateOut]
 
 
-class MergeIn(Schema):
+class VolunteerMergeIn(Schema):
     keep_id: int = Field(..., description="the record that stays: one of the candidate's two volunteers")
     note: str = Field("", max_length=300)
 
@@ -281,7 +281,8 @@ def list_volunteers(
     return {"count": count, "status_counts": counts, "items": [_volunteer_out(v, today) for v in page]}
 
 
-@router.post("", response={201: RegistrationOut, 409: ErrorOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+@router.post("", url_name="volunteer_register",
+             response={201: RegistrationOut, 409: ErrorOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
              summary="Register a volunteer; likely duplicates in any province open merge candidates")
 def register(request, body: VolunteerIn):
     data = body.dict()
@@ -313,7 +314,8 @@ def update(request, volunteer_id: int, body: VolunteerPatch):
     return _detail(request, volunteer_id)
 
 
-@router.post("/{int:volunteer_id}/status", response={200: VolunteerDetailOut, **ERRORS},
+@router.post("/{int:volunteer_id}/status", url_name="volunteer_set_status",
+             response={200: VolunteerDetailOut, **ERRORS},
              summary="Set a volunteer's status (available, deployed, resting, unavailable)")
 def set_status(request, volunteer_id: int, body: StatusIn_):
     # Visible first: another organisation's record answers 404 before any permission detail.
@@ -371,9 +373,9 @@ def candidate(request, candidate_id: int):
     return _candidate_out(request.auth, services.get_candidate(request.auth, candidate_id))
 
 
-@router.post("/candidates/{int:candidate_id}/merge", response={200: CandidateOut, **ERRORS},
+@router.post("/candidates/{int:candidate_id}/merge", url_name="volunteer_merge", response={200: CandidateOut, **ERRORS},
              summary="Same person: keep one record, merge the other into it (certificates and skills move)")
-def merge(request, candidate_id: int, body: MergeIn):
+def merge(request, candidate_id: int, body: VolunteerMergeIn):
     services.merge_candidate(request.auth, candidate_id, keep_id=body.keep_id, note=body.note)
     return _candidate_out(request.auth, services.get_candidate(request.auth, candidate_id))
 

@@ -57,7 +57,7 @@ class ProblemOut(Schema):
     created_at: dt.datetime
 
 
-class StatusIn(Schema):
+class HealthPlanStatusIn(Schema):
     status: str = Field(..., max_length=12)
 
 
@@ -125,7 +125,7 @@ class BudgetLineIn(Schema):
     source: Literal[tuple(BudgetLine.Source.values)]
 
 
-class ActivityIn(Schema):
+class HealthPlanActivityIn(Schema):
     title: str = Field(..., max_length=200)
     held_on: dt.date
     kind: Literal[tuple(Activity.Kind.values)] = "activity"
@@ -136,7 +136,7 @@ class ActivityIn(Schema):
     plan_item_id: int | None = None
 
 
-class ActivityOut(Schema):
+class HealthPlanActivityOut(Schema):
     id: int
     organization_id: int
     posyandu_id: int | None
@@ -203,7 +203,7 @@ def get_problem(request, problem_id: int):
 
 
 @router.post("/problems/{problem_id}/status", response={200: ProblemOut, **ERRORS}, summary="Move a problem")
-def set_problem_status(request, problem_id: int, body: StatusIn):
+def set_problem_status(request, problem_id: int, body: HealthPlanStatusIn):
     return services.set_problem_status(request.auth, problem_id, body.status)
 
 
@@ -244,7 +244,7 @@ def close_plan(request, plan_id: int):
 
 
 @router.post("/items/{item_id}/status", response={200: PlanDetailOut, **ERRORS}, summary="Move a plan item")
-def set_item_status(request, item_id: int, body: StatusIn):
+def set_item_status(request, item_id: int, body: HealthPlanStatusIn):
     item = services.set_item_status(request.auth, item_id, body.status)
     return _plan_out(services.get_plan(request.auth, item.plan_id), detail=True)
 
@@ -256,7 +256,8 @@ def add_budget_line(request, item_id: int, body: BudgetLineIn):
     return Status(201, _plan_out(services.get_plan(request.auth, line.item.plan_id), detail=True))
 
 
-@router.get("/activities", response={200: list[ActivityOut], 403: ErrorOut},
+@router.get("/activities", url_name="health_plan_list_activities",
+            response={200: list[HealthPlanActivityOut], 403: ErrorOut},
             summary="Activities and innovations the caller sees")
 def list_activities(request, posyandu_id: int | None = None, kind: Literal[tuple(Activity.Kind.values)] | None = None,
                     limit: int = Query(200, ge=1, le=1000)):
@@ -268,6 +269,7 @@ def list_activities(request, posyandu_id: int | None = None, kind: Literal[tuple
     return list(qs[:limit])
 
 
-@router.post("/activities", response={201: ActivityOut, **ERRORS}, summary="Record an activity or innovation")
-def record_activity(request, body: ActivityIn):
+@router.post("/activities", url_name="health_plan_record_activity", response={201: HealthPlanActivityOut, **ERRORS},
+             summary="Record an activity or innovation")
+def record_activity(request, body: HealthPlanActivityIn):
     return Status(201, services.record_activity(request.auth, **body.dict()))
