@@ -93,7 +93,9 @@ def xlsx_workbook(sheets, *, tz: ZoneInfo, zone: str, info: list[tuple[str, str]
                     cell = WriteOnlyCell(ws, value=value.astimezone(tz).replace(tzinfo=None))
                     cell.number_format = "yyyy-mm-dd hh:mm:ss"
                 else:
-                    cell = _cell(ws, guard(c, value, free_text))
+                    value = guard(c, value, free_text)
+                    # A plain value costs far less than a cell object; text that looks like a formula needs one.
+                    cell = _cell(ws, value) if isinstance(value, str) and value.startswith("=") else value
                 out.append(cell)
             ws.append(out)
     info_ws = wb.create_sheet("info")
