@@ -37,7 +37,10 @@ def test_a_scope_outside_the_role_is_refused_in_indonesian(people, login):
     r = login(admin).post("/akun/token/", {"action": "issue", "membership": crew.memberships.get().pk,
                                           "name": "x", "scopes": ["blood.manage"]})
     assert r.status_code == 400
-    assert "blood.manage" in r.content.decode()
+    body = r.content.decode()
+    assert "blood.manage" in body
+    assert "tidak memiliki izin berikut, sehingga token juga tidak dapat" in body  # the refusal, in Indonesian
+    assert "does not have these permissions" not in body
     assert not ApiToken.objects.exists()
 
 
