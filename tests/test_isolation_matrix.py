@@ -215,13 +215,18 @@ def _refusals(world: World, client, who: str) -> list[str]:
             r = _write(client, method, url, body)
             if r.status_code not in (403, 404):
                 problems.append(f"{who}: {method.upper()} {url} -> {r.status_code}: {r.content[:200]!r}")
-        try:
-            after = spec.snapshot(record)
-        except ObjectDoesNotExist:
-            after = "deleted"
+        after = _snapshot_after(spec, record)
         if after != before:
             problems.append(f"{who}: the writes {[w[:2] for w in writes]} changed the other organisation's record")
     return problems
+
+
+def _snapshot_after(spec, record):
+    """The record's snapshot after the refused writes, or "deleted" if one of them removed it."""
+    try:
+        return spec.snapshot(record)
+    except ObjectDoesNotExist:
+        return "deleted"
 
 
 def _matrix_writes(spec) -> list:
@@ -271,10 +276,7 @@ def _page_refusals(world: World, client, who: str, anonymous: bool = False) -> l
                     problems.append(f"{who}: POST {url} led to {r.headers['Location']}, which shows {text!r}")
             elif not anonymous and r.status_code not in (403, 404):
                 problems.append(f"{who}: POST {url} -> {r.status_code}")
-        try:
-            after = spec.snapshot(record)
-        except ObjectDoesNotExist:
-            after = "deleted"
+        after = _snapshot_after(spec, record)
         if after != before:
             problems.append(f"{who}: the posts {[p[0] for p in spec.page_posts]} changed the other organisation's record")
     return problems

@@ -156,7 +156,7 @@ def summary(actor: Actor, *, year: int | None = None, month: int | None = None, 
     """Every figure of one month or year for the actor's organisations (UDDs, hospitals, or a leader's area)."""
     actor.require("blood.stats")
     p = period_for(actor, year, month)
-    donations = _scoped(actor, Donation.objects.filter(collected_at__gte=p.start, collected_at__lt=p.end))
+    donations = donations_in(actor, p)
     if site_ids:
         donations = donations.filter(site_id__in=site_ids)
     by_type = {t: 0 for t in DonorType.values}
@@ -207,7 +207,7 @@ def monthly(actor: Actor, *, year: int | None = None, site_ids=None) -> list[dic
     rows = {m: {"month": m, "voluntary": 0, "replacement": 0, "bags_collected": 0, "issued": 0, "discarded": 0,
                 "outdated": 0} for m in range(1, 13)}
     tzname = p.tz
-    donations = _scoped(actor, Donation.objects.filter(collected_at__gte=p.start, collected_at__lt=p.end))
+    donations = donations_in(actor, p)
     items = _issued_items(actor, p, site_ids)
     discards = _scoped(actor, Discard.objects.filter(discarded_at__gte=p.start, discarded_at__lt=p.end)
                        .exclude(reason__in=[DiscardReason.PROCESSED, DiscardReason.EXPIRED]))
